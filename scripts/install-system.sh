@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the system packages Scrutin needs (Debian). Idempotent: does nothing when all are present.
+# libsodium: ristretto255 and Ed25519; chromium: end-to-end tests and browser benchmarks;
+# postgresql-client: psql/pg_isready for CI and benchmarks; nodejs/npm: the browser crypto bundle.
+set -euo pipefail
+need=()
+for pkg in libsodium23 chromium postgresql-client nodejs npm fonts-dejavu-core; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+# Debian's npm package is not needed when a node with npm is already on the PATH.
+if command -v npm >/dev/null 2>&1; then
+  need=("${need[@]/npm}"); need=("${need[@]/nodejs}")
+fi
+pkgs=()
+for p in "${need[@]}"; do [ -n "$p" ] && pkgs+=("$p"); done
+[ ${#pkgs[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Paquets système manquants : ${pkgs[*]} — installez-les (sudo apt-get install ${pkgs[*]})." >&2
+  exit 1
+fi
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}"

@@ -1,0 +1,3 @@
+"""Scrutin: verifiable election platform (CCI internet voting) and polling-station voting machine."""
+
+__version__ = "0.1.0"

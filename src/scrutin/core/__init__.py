@@ -1,0 +1,1 @@
+"""Framework-free election core: elections, ballot rules, counting and seat allocation."""

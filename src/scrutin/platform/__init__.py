@@ -1,0 +1,1 @@
+"""Django platform for CCI internet voting."""

@@ -1,0 +1,163 @@
+"""Django settings, read from the environment.
+
+Environment variables (all optional; the embedded default is SQLite under ``var/``):
+
+- ``SCRUTIN_DATABASE_URL``: electors/administration database (``default`` alias).
+- ``SCRUTIN_BALLOTBOX_DATABASE_URL``: ballot-box database (``ballotbox`` alias); never the same database.
+- ``SCRUTIN_TEST_DATABASE_URL``: when set, the test suite runs on this PostgreSQL server; the
+  ballot box then uses the same server with ``_ballotbox`` appended to the database name.
+- ``SCRUTIN_REDIS_URL``: Redis for throttling, cache and the Celery broker.
+- ``SCRUTIN_SECRET_KEY``, ``SCRUTIN_DEBUG``, ``SCRUTIN_HOSTS`` (comma-separated allowed hosts),
+  ``SCRUTIN_VAR_DIR`` (where SQLite files, uploads and generated keys go).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+REPO_DIR = BASE_DIR.parents[2]
+VAR_DIR = Path(os.environ.get("SCRUTIN_VAR_DIR", REPO_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    """The key from the environment, else one generated once and kept in ``var/secret_key``."""
+    key = os.environ.get("SCRUTIN_SECRET_KEY")
+    if key:
+        return key
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DEBUG = _env_bool("SCRUTIN_DEBUG", False)
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = [h for h in os.environ.get("SCRUTIN_HOSTS", "localhost,127.0.0.1").split(",") if h]
+
+TIME_ZONE = "Europe/Paris"
+USE_TZ = True
+LANGUAGE_CODE = "fr"
+USE_I18N = True
+
+
+def _database(url: str, *, conn_max_age: int = 60) -> dict[str, Any]:
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=conn_max_age))
+    if config["ENGINE"].endswith("sqlite3"):
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    return config
+
+
+def _databases() -> dict[str, dict[str, Any]]:
+    test_url = os.environ.get("SCRUTIN_TEST_DATABASE_URL")
+    if test_url:
+        default = _database(test_url)
+        ballotbox = dict(default)
+        ballotbox["NAME"] = f"{default['NAME']}_ballotbox"
+        ballotbox["TEST"] = {"NAME": f"test_{default['NAME']}_ballotbox"}
+        default["TEST"] = {"NAME": f"test_{default['NAME']}"}
+        return {"default": default, "ballotbox": ballotbox}
+    return {
+        "default": _database(
+            os.environ.get("SCRUTIN_DATABASE_URL", f"sqlite:///{VAR_DIR / 'scrutin.sqlite3'}")
+        ),
+        "ballotbox": _database(
+            os.environ.get(
+                "SCRUTIN_BALLOTBOX_DATABASE_URL", f"sqlite:///{VAR_DIR / 'ballotbox.sqlite3'}"
+            )
+        ),
+    }
+
+
+DATABASES = _databases()
+DATABASE_ROUTERS = ["scrutin.platform.routers.BallotBoxRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("SCRUTIN_REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]] = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # embedded demo: long jobs run in-process
+CELERY_TIMEZONE = TIME_ZONE
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "scrutin.platform.electoral",
+    "scrutin.platform.ballotbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "scrutin.platform.urls"
+WSGI_APPLICATION = "scrutin.platform.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "media"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads are streamed to a temporary file
+
+LOGIN_URL = "/gestion/connexion/"
+LOGIN_REDIRECT_URL = "/gestion/"
+
+# Secure session settings; HTTPS-only cookies unless explicitly running the local demo over HTTP.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = _env_bool("SCRUTIN_HTTPS", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SCRUTIN_LOG_LEVEL", "WARNING")},
+}
