@@ -14,7 +14,10 @@ app = typer.Typer(
 
 
 # One entry per command module; each module exposes ``register(app: typer.Typer) -> None``.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "electoral",
+    "seats",
+]
 
 
 def _register() -> None:

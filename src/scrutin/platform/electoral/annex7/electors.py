@@ -1,0 +1,356 @@
+"""The electors file of one CCI (CCTP annex 7.1.3): 37 columns, every rule as the annex writes it.
+
+One streaming pass: each row is checked, truncated where the annex says the error is not
+blocking, and handed to a ``sink`` (the database COPY) while the report collects every finding
+of the file. The caller rolls the whole import back if any finding is blocking. The only state
+kept per row is 8 bytes (elector number and line) to find duplicates at the end.
+
+Where the annex contradicts itself the choice is documented in ``docs/fr/import-electeurs.md``:
+column 11 (NOM DE FAMILLE) is declared 34 long but its rule says 30: the rule (30) is applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from array import array
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from .csvfile import CsvSource, match_header
+from .emails import email_problem
+from .issues import FileRejected, Issue, Report
+from .phones import normalise_mobile
+
+COLUMNS: tuple[str, ...] = (
+    "CODE CCI", "CODE DELEGATION", "CODE CATEGORIE", "CODE SOUS CATEGORIE", "NUMERO ELECTEUR",
+    "CLE INTERNE CCI", "CIVILITE", "NOM D'USAGE", "PRENOM", "DATE DE NAISSANCE",
+    "NOM DE FAMILLE", "TYPE ELECTEUR", "CODE GREFFE", "NUMERO SIREN", "NUMERO NIC",
+    "RAISON SOCIALE", "ENSEIGNE", "NAF", "TYPE FORME JURIDIQUE", "ADRACH DESTINATAIRE",
+    "ADRACH COMPLEMENT1", "ADRACH COMPLEMENT2", "ADRACH VOIE", "ADRACH LIEU DIT",
+    "ADRACH CODE POSTAL", "ADRACH LOCALITE", "ADRACH PAYS", "ADRJUR DESTINATAIRE",
+    "ADRJUR COMPLEMENT1", "ADRJUR COMPLEMENT2", "ADRJUR VOIE", "ADRJUR LIEU DIT",
+    "ADRJUR CODE POSTAL", "ADRJUR LOCALITE", "ADRJUR PAYS", "EMAIL", "TELEPHONE",
+)  # fmt: skip
+
+# Model field names, in the annex's column order (the Elector model and the COPY use them).
+FIELDS: tuple[str, ...] = (
+    "cci_code", "delegation_code", "category_code", "subcategory_code", "local_number",
+    "cci_internal_key", "civility", "usage_name", "first_name", "birth_date_raw",
+    "family_name", "elector_type", "registry_code", "siren", "nic",
+    "company_name", "trade_name", "naf", "legal_form_type", "postal_recipient",
+    "postal_complement1", "postal_complement2", "postal_street", "postal_place",
+    "postal_code", "postal_city", "postal_country", "legal_recipient",
+    "legal_complement1", "legal_complement2", "legal_street", "legal_place",
+    "legal_postal_code", "legal_city", "legal_country", "email", "phone",
+)  # fmt: skip
+
+# Stored width of each column (annex length; postal codes abroad have no annex rule: 38).
+WIDTHS: tuple[int, ...] = (
+    3, 3, 1, 2, 10, 20, 4, 34, 30, 8, 30, 3, 5, 9, 5, 38, 38, 5, 1, 38,
+    38, 38, 38, 38, 38, 32, 38, 38, 38, 38, 38, 38, 38, 32, 38, 255, 50,
+)  # fmt: skip
+
+# Columns whose only rule is a maximum length, truncated with a non-blocking error.
+_TRUNCATED_OPTIONAL = (1, 5, 8, 10, 11, 12, 15, 16, 17, 20, 21, 22, 23, 26, 28, 29, 30, 31, 34, 36)
+# Mandatory columns truncated with a non-blocking error when too long (8, 20, 26, 28, 34).
+_TRUNCATED_MANDATORY = (7, 19, 25, 27, 33)
+_CIVILITIES = frozenset({"M.", "MR", "MME", "MLLE"})
+_UNKNOWN_BIRTH = "01011901"
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+_POSTCODE = re.compile(r"[A-Za-z0-9]{5}", re.ASCII)
+_MISSING = "Donnée obligatoire non renseignée."
+
+
+@dataclass(frozen=True)
+class StructureIndex:
+    """What the structure file says of one CCI: its categories and their sub-categories.
+
+    ``urns`` maps ``(category, sub-category or "")`` to the caller's urn identifier.
+    """
+
+    cci_code: str
+    urns: Mapping[tuple[str, str], int]
+
+    def subcategories(self, category: str) -> frozenset[str] | None:
+        """``None`` if the category is unknown; an empty set if it has no sub-category."""
+        subs = {s for (c, s) in self.urns if c == category}
+        return None if not subs else frozenset(s for s in subs if s)
+
+
+def index_from_structure_file(path: Path) -> tuple[dict[str, StructureIndex], Report]:
+    """The structure index read from a structure file (``electors check --structure``)."""
+    from .structure import read_structure
+
+    specs, report = read_structure(path)
+    urns: dict[str, dict[tuple[str, str], int]] = {}
+    for n, spec in enumerate(specs, start=1):
+        urns.setdefault(spec.cci_code, {})[(spec.category_code, spec.subcategory_code)] = n
+    return {cci: StructureIndex(cci, m) for cci, m in urns.items()}, report
+
+
+@dataclass
+class UrnTally:
+    """Per-urn control figures (CCTP 4.1.2): count and fingerprint of the imported rows."""
+
+    count: int = 0
+    digest: hashlib._Hash = field(default_factory=hashlib.sha256)
+
+    @property
+    def fingerprint(self) -> str:
+        return self.digest.hexdigest()
+
+
+def canonical_row(values: list[str]) -> bytes:
+    """The bytes of one stored elector row in the control-list fingerprint (documented)."""
+    return ("\x1f".join(values) + "\n").encode("utf-8")
+
+
+@lru_cache(maxsize=65536)
+def _birth_date(value: str) -> tuple[str | None, str | None]:
+    """``(iso date or None for unknown, problem)`` for a JJMMAAAA value (annex col. 10)."""
+    if value == _UNKNOWN_BIRTH:
+        return None, None
+    if len(value) != 8 or not _DIGITS.fullmatch(value):
+        return None, "Date attendue sur 8 chiffres au format JJMMAAAA (01011901 si inconnue)."
+    day, month, year = int(value[:2]), int(value[2:4]), int(value[4:])
+    if year < 1900:
+        return None, "L'année de naissance doit être égale ou supérieure à 1900."
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return None, "Cette date n'existe pas (JJMMAAAA)."
+    if born > date.today():
+        return None, "La date de naissance est dans le futur."
+    return born.isoformat(), None
+
+
+class ElectorChecker:
+    """Checks rows of one CCI's electors file against the annex and the structure."""
+
+    def __init__(self, structure: Mapping[str, StructureIndex]) -> None:
+        self.structure = structure
+        self.cci_code: str | None = None
+        self.tallies: dict[int, UrnTally] = {}
+        self._numbers = array("q")  # (number << 29) | line, for duplicate detection
+        self._subcats: dict[str, frozenset[str] | None] = {}
+
+    def check(self, line: int, values: list[str], issues: list[Issue]) -> list[str] | None:
+        """Return the stored row ``[number13, urn, birth ISO, mobile E.164, line, *37 values]``,
+        or ``None`` when the row has a blocking error (all its findings go to ``issues``)."""
+        blocking = False
+
+        def bad(col: int, message: str) -> None:
+            nonlocal blocking
+            blocking = True
+            issues.append(Issue(line, COLUMNS[col], values[col], True, message))
+
+        def warn(col: int, original: str, message: str) -> None:
+            issues.append(Issue(line, COLUMNS[col], original, False, message))
+
+        for col in _TRUNCATED_OPTIONAL:
+            value = values[col]
+            if len(value) > WIDTHS[col]:
+                values[col] = value[: WIDTHS[col]]
+                warn(col, value, f"Tronquée à {WIDTHS[col]} caractères ({len(value)} reçus).")
+        for col in _TRUNCATED_MANDATORY:
+            value = values[col]
+            if not value:
+                bad(col, _MISSING)
+            elif len(value) > WIDTHS[col]:
+                values[col] = value[: WIDTHS[col]]
+                warn(col, value, f"Tronquée à {WIDTHS[col]} caractères ({len(value)} reçus).")
+
+        # 1 CODE CCI — must be a CCI of the structure, the same on every line of the file.
+        cci = values[0]
+        index = None
+        if not cci:
+            bad(0, _MISSING)
+        elif cci not in self.structure:
+            bad(0, "Ce code CCI n'existe pas dans la structure électorale.")
+        elif self.cci_code is not None and cci != self.cci_code:
+            bad(0, f"Un fichier ne contient que les électeurs d'une CCI ({self.cci_code}).")
+        else:
+            self.cci_code = cci
+            index = self.structure[cci]
+
+        # 3 CODE CATEGORIE, 4 CODE SOUS CATEGORIE — must match the structure.
+        category, subcat = values[2], values[3]
+        urn: int | None = None
+        if not category:
+            bad(2, _MISSING)
+        elif index is not None:
+            key = f"{cci}\x00{category}"
+            if key not in self._subcats:
+                self._subcats[key] = index.subcategories(category)
+            subs = self._subcats[key]
+            if subs is None:
+                bad(
+                    2,
+                    f"Cette catégorie n'existe pas pour la CCI {cci} dans la structure électorale.",
+                )
+            elif not subs:
+                values[3] = ""  # CCI without sub-category: the value is ignored (annex col. 4)
+                urn = index.urns[(category, "")]
+            elif not subcat:
+                bad(3, "Sous-catégorie obligatoire : cette catégorie a des sous-catégories.")
+            elif subcat not in subs:
+                bad(
+                    3,
+                    f"Cette sous-catégorie n'existe pas pour la catégorie {category} de la CCI {cci}.",
+                )
+            else:
+                urn = index.urns[(category, subcat)]
+
+        # 5 NUMERO ELECTEUR — 10 digits, unique.
+        number = values[4]
+        if not number:
+            bad(4, _MISSING)
+        elif len(number) != 10 or not _DIGITS.fullmatch(number):
+            bad(4, "Le numéro d'électeur doit compter exactement 10 chiffres (zéros à gauche).")
+        else:
+            self._numbers.append((int(number) << 29) | line)
+
+        # 7 CIVILITE
+        if values[6] and values[6] not in _CIVILITIES:
+            bad(6, "Civilité attendue : « M. », « MR », « MME » ou « MLLE » (ou vide).")
+
+        # 10 DATE DE NAISSANCE
+        born: str | None = None
+        if not values[9]:
+            bad(9, "Donnée obligatoire : indiquez 01011901 si la date de naissance est inconnue.")
+        else:
+            born, problem = _birth_date(values[9])
+            if problem:
+                bad(9, problem)
+
+        # 14 NUMERO SIREN (9), 15 NUMERO NIC (5): shorter is blocking, longer is truncated.
+        for col, width, name in ((13, 9, "SIREN"), (14, 5, "NIC")):
+            value = values[col]
+            if not value:
+                bad(col, _MISSING)
+            elif not _DIGITS.fullmatch(value):
+                bad(col, f"Le numéro {name} ne doit contenir que des chiffres.")
+            elif len(value) < width:
+                bad(
+                    col,
+                    f"Numéro {name} {value} : {width} chiffres attendus, complétez avec des 0 à gauche.",
+                )
+            elif len(value) > width:
+                values[col] = value[:width]
+                warn(col, value, f"Numéro {name} {value} tronqué à {width} chiffres.")
+
+        # 19 TYPE FORME JURIDIQUE
+        legal_form = values[18]
+        if legal_form:
+            if len(legal_form) > 1:
+                values[18] = legal_form = legal_form[:1]
+                warn(18, values[18], "Tronquée à 1 caractère.")
+            if legal_form not in ("A", "B"):
+                bad(18, "Valeur attendue : « A » (personne physique) ou « B » (personne morale).")
+
+        # 25, 33 CODE POSTAL: 5 characters when the country is empty or FRANCE.
+        for col, country_col in ((24, 26), (32, 34)):
+            if values[country_col].upper() in ("", "FRANCE"):
+                value = values[col]
+                if not value:
+                    bad(col, "Code postal obligatoire pour une adresse en France.")
+                elif not _POSTCODE.fullmatch(value):
+                    bad(
+                        col,
+                        "Le code postal d'une adresse en France compte exactement 5 caractères.",
+                    )
+            elif len(values[col]) > WIDTHS[col]:
+                original = values[col]
+                values[col] = original[: WIDTHS[col]]
+                warn(col, original, f"Tronquée à {WIDTHS[col]} caractères.")
+
+        # 36 EMAIL — the annex's own rule, blocking.
+        if values[35] and (problem := email_problem(values[35])):
+            bad(35, problem)
+
+        # 37 TELEPHONE — a mobile, normalised to E.164; otherwise no SMS can be sent (warning).
+        mobile = ""
+        if values[36]:
+            e164, problem = normalise_mobile(values[36], cci or "")
+            if problem:
+                warn(36, values[36], problem)
+            else:
+                mobile = e164 or ""
+
+        if blocking or urn is None:
+            return None
+        tally = self.tallies.get(urn)
+        if tally is None:
+            tally = self.tallies[urn] = UrnTally()
+        tally.count += 1
+        tally.digest.update(canonical_row(values))
+        return [cci + number, str(urn), born or "", mobile, str(line), *values]
+
+    def duplicate_issues(self) -> list[Issue]:
+        """Every repeated elector number, pointing at its first line (annex col. 5)."""
+        numbers = sorted(self._numbers)
+        issues = []
+        mask = (1 << 29) - 1
+        first_line = 0
+        for i, packed in enumerate(numbers):
+            number, line = packed >> 29, packed & mask
+            if i and number == numbers[i - 1] >> 29:
+                issues.append(Issue(line, "NUMERO ELECTEUR", f"{number:010d}", True,
+                                    f"Numéro d'électeur en double : déjà présent ligne {first_line}."))  # fmt: skip
+            else:
+                first_line = line
+        return issues
+
+
+Sink = Callable[[list[str]], None]
+Progress = Callable[[int, int], None]
+
+
+def read_electors(
+    path: Path,
+    structure: Mapping[str, StructureIndex],
+    sink: Sink | None = None,
+    progress: Progress | None = None,
+) -> tuple[Report, ElectorChecker]:
+    """Check a whole file, passing each valid row to ``sink``; the report lists every finding."""
+    report = Report()
+    checker = ElectorChecker(structure)
+    issues = report.issues
+    try:
+        with CsvSource(path) as source:
+            layout = None
+            width = len(COLUMNS)
+            positions: tuple[int, ...] = ()
+            for line, row in source.rows():
+                if layout is None:
+                    looks_like_data = bool(row) and bool(_DIGITS.fullmatch(row[0].strip()))
+                    layout = match_header(row, COLUMNS, looks_like_data)
+                    issues.extend(layout.header_issues)
+                    width, positions = layout.width, layout.positions
+                    if layout.has_header:
+                        continue
+                report.rows += 1
+                if len(row) < width:
+                    issues.append(
+                        Issue(line, "", "", True, f"{len(row)} colonnes au lieu de {width}.")
+                    )
+                    continue
+                out = checker.check(line, [row[p].strip() for p in positions], issues)
+                if out is not None and sink is not None:
+                    sink(out)
+                if progress is not None and report.rows % 20000 == 0:
+                    progress(source.bytes_read, source.size)
+            if layout is None:
+                raise FileRejected("Le fichier ne contient aucune ligne.")
+            if progress is not None:
+                progress(source.size, source.size)
+    except FileRejected as exc:
+        issues.append(exc.issue)
+        return report, checker
+    issues.extend(checker.duplicate_issues())
+    issues.sort(key=lambda i: i.line)
+    return report, checker

@@ -1,0 +1,45 @@
+"""Mobile phone numbers (CCTP annex 7.1.3, column 37): normalised to E.164, mobiles only.
+
+The number is used only to send an SMS, so a fixed line is reported: it cannot receive one.
+Numbers in local format are read in the region of the elector's CCI (overseas CCIs use their
+own numbering plan), then in metropolitan France.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+# CCI codes of the overseas departments whose numbering plan differs from metropolitan France.
+_OVERSEAS_REGION = {"971": "GP", "972": "MQ", "973": "GF", "974": "RE", "976": "YT"}
+_MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
+
+
+def region_for_cci(cci_code: str) -> str:
+    return _OVERSEAS_REGION.get(cci_code, "FR")
+
+
+@lru_cache(maxsize=4096)
+def _parse(value: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def normalise_mobile(value: str, cci_code: str) -> tuple[str | None, str | None]:
+    """Return ``(e164, None)`` for a valid mobile number, else ``(None, reason in French)``."""
+    region = region_for_cci(cci_code)
+    number = _parse(value, region)
+    if number is None and region != "FR":
+        number = _parse(value, "FR")
+    if number is None:
+        return None, "Numéro de téléphone invalide : aucun SMS ne pourra être envoyé."
+    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        return None, (
+            "Ce numéro n'est pas un numéro de téléphone mobile : il ne peut pas recevoir de SMS."
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None

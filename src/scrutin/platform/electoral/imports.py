@@ -1,0 +1,293 @@
+"""Importing the structure file and the electors files into the database (CCTP 4.1.2, annex 7).
+
+A file with any blocking error changes nothing: the import runs in one transaction that is
+rolled back, and the report lists every finding. Nothing can be imported once an urn concerned
+is sealed. On PostgreSQL electors are streamed with ``COPY``; memory does not grow with the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .annex7 import electors as annex_electors
+from .annex7 import structure as annex_structure
+from .annex7.csvfile import CsvSource, match_header
+from .annex7.electors import StructureIndex, canonical_row
+from .annex7.issues import FileRejected, Issue, Report
+from .models import Category, Cci, Elector, ImportIssue, ImportRun, Question, Urn
+
+Progress = Callable[[int, int], None]
+ELECTOR_COLUMNS = (
+    "number",
+    "urn_id",
+    "birth_date",
+    "mobile_e164",
+    "source_line",
+    *annex_electors.FIELDS,
+)
+URN_FIELDS = (
+    "subcategory_label", "seats_ccir", "seats_ccit", "site_title", "label_ccir", "label_ccit",
+    "category_type_label", "seat_label_1", "seat_label_2", "seat_label_3", "ballot_title_1",
+    "ballot_title_2", "assistance_message", "cci_phone", "cci_email", "cci_url", "r731_8",
+)  # fmt: skip
+
+
+class ImportRefused(Exception):
+    """The import is not allowed in the current state (e.g. an urn is sealed)."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class StructureDiff:
+    created: list[str] = field(default_factory=list)
+    updated: dict[str, list[str]] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"created": self.created, "updated": self.updated, "removed": self.removed,
+                "unchanged": self.unchanged}  # fmt: skip
+
+
+def _save_issues(run: ImportRun, issues: list[Issue]) -> None:
+    batch = [
+        ImportIssue(run=run, line=i.line, column=i.column, value=i.value[:2000],
+                    blocking=i.blocking, message=i.message)
+        for i in issues
+    ]  # fmt: skip
+    ImportIssue.objects.bulk_create(batch, batch_size=2000)
+
+
+def _finish(run: ImportRun, report: Report, summary: dict[str, Any]) -> ImportRun:
+    run.rows = report.rows
+    run.blocking = report.blocking
+    run.warnings = report.warnings
+    run.status = ImportRun.Status.ACCEPTED if report.accepted else ImportRun.Status.REJECTED
+    run.summary = summary
+    run.finished_at = timezone.now()
+    run.save()
+    _save_issues(run, report.issues)
+    return run
+
+
+def _urn_values(spec: annex_structure.UrnSpec) -> dict[str, Any]:
+    values = {name: getattr(spec, name) for name in URN_FIELDS}
+    values["source_line"] = spec.line
+    return values
+
+
+def import_structure(run: ImportRun) -> ImportRun:
+    """Apply a structure file: create or update CCIs, categories, urns and their ballots.
+
+    Re-importing before sealing shows what changed; once any urn is sealed it is refused.
+    An urn that still has electors cannot disappear from the structure.
+    """
+    path = Path(run.path)
+    run.sha256 = file_sha256(path)
+    specs, report = annex_structure.read_structure(path)
+    diff = StructureDiff()
+    if report.accepted:
+        with transaction.atomic():
+            if Urn.objects.select_for_update().filter(sealed_at__isnull=False).exists():
+                raise ImportRefused(
+                    "Les urnes sont scellées : la structure électorale ne peut plus être modifiée."
+                )
+            existing = {u.code: u for u in Urn.objects.select_related("category")}
+            new_codes = {s.code for s in specs}
+            for code, urn in sorted(existing.items()):
+                if code not in new_codes:
+                    if urn.electors.exists():
+                        report.issues.append(Issue(0, "", code, True,
+                            f"Le scrutin {code} a des électeurs : il ne peut pas être retiré de la structure."))  # fmt: skip
+                    else:
+                        diff.removed.append(code)
+            if report.accepted:
+                _apply_structure(specs, existing, diff)
+            else:
+                diff = StructureDiff()
+    return _finish(run, report, {"diff": diff.as_json(), "urns": len(specs)})
+
+
+def _apply_structure(
+    specs: list[annex_structure.UrnSpec], existing: dict[str, Urn], diff: StructureDiff
+) -> None:
+    Question.objects.filter(urn__code__in=diff.removed).delete()
+    Urn.objects.filter(code__in=diff.removed).delete()
+    for spec in specs:
+        cci, _ = Cci.objects.update_or_create(
+            code=spec.cci_code, defaults={"label": spec.cci_label}
+        )
+        category, _ = Category.objects.update_or_create(
+            cci=cci, code=spec.category_code, defaults={"label": spec.category_label}
+        )
+        values = _urn_values(spec)
+        urn = existing.get(spec.code)
+        if urn is None:
+            urn = Urn.objects.create(cci=cci, category=category, code=spec.code,
+                                     subcategory_code=spec.subcategory_code, **values)  # fmt: skip
+            diff.created.append(spec.code)
+        else:
+            changed = [n for n, v in values.items() if n != "source_line" and getattr(urn, n) != v]
+            for name, value in values.items():
+                setattr(urn, name, value)
+            urn.save()
+            if changed:
+                diff.updated[spec.code] = changed
+            else:
+                diff.unchanged += 1
+        kept = []
+        for position, ballot in enumerate(spec.ballots(), start=1):
+            Question.objects.update_or_create(
+                urn=urn, kind=ballot.kind,
+                defaults={"position": position, "seats": ballot.seats, "title": ballot.title,
+                          "label": ballot.label, "seat_label": ballot.seat_label},
+            )  # fmt: skip
+            kept.append(ballot.kind)
+        urn.questions.exclude(kind__in=kept).delete()
+    Cci.objects.filter(urns__isnull=True).delete()
+
+
+def structure_index() -> dict[str, StructureIndex]:
+    """The structure as the electors checker needs it, from the database."""
+    urns: dict[str, dict[tuple[str, str], int]] = {}
+    for urn_id, cci, cat, sub in Urn.objects.values_list(
+        "id", "cci_id", "category__code", "subcategory_code"
+    ):
+        urns.setdefault(cci, {})[(cat, sub)] = urn_id
+    return {cci: StructureIndex(cci, mapping) for cci, mapping in urns.items()}
+
+
+def peek_cci(path: Path) -> str | None:
+    """The CODE CCI of the first elector row, to know which list a file replaces."""
+    try:
+        with CsvSource(path) as source:
+            rows = source.rows()
+            first = next(rows, None)
+            if first is None:
+                return None
+            layout = match_header(first[1], annex_electors.COLUMNS, first[1][0].strip().isdigit())
+            row = next(rows, None) if layout.has_header else first
+            if row is None or len(row[1]) <= layout.positions[0]:
+                return None
+            return row[1][layout.positions[0]].strip() or None
+    except FileRejected:
+        return None
+
+
+class _SqliteSink:
+    """Batched INSERTs for the embedded SQLite default (the demo and the voting machine)."""
+
+    def __init__(self) -> None:
+        cols = ", ".join(ELECTOR_COLUMNS)
+        marks = ", ".join(["%s"] * len(ELECTOR_COLUMNS))
+        self.sql = f"INSERT INTO {Elector._meta.db_table} ({cols}) VALUES ({marks})"  # noqa: S608 - fixed names
+        self.batch: list[list[str | None]] = []
+
+    def __call__(self, row: list[str | None]) -> None:
+        row[2] = row[2] or None
+        self.batch.append(row)
+        if len(self.batch) >= 5000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            with connection.cursor() as cursor:
+                cursor.executemany(self.sql, self.batch)
+            self.batch = []
+
+
+def _delete_cci_electors(cci: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Elector._meta.db_table} WHERE cci_code = %s", [cci])  # noqa: S608
+        return int(cursor.rowcount)
+
+
+def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportRun:
+    """Replace one CCI's electors list with the file's, or change nothing (any blocking error)."""
+    path = Path(run.path)
+    run.sha256 = file_sha256(path)
+    index = structure_index()
+    cci_code = peek_cci(path)
+    summary: dict[str, Any] = {}
+
+    class _Rollback(Exception):
+        pass
+
+    report = Report()
+    try:
+        with transaction.atomic():
+            if cci_code in index:
+                locked = Urn.objects.select_for_update().filter(cci_id=cci_code)
+                if any(u.sealed_at for u in locked):
+                    raise ImportRefused(
+                        f"Les urnes de la CCI {cci_code} sont scellées : sa liste électorale ne "
+                        "peut plus être modifiée."
+                    )
+                summary["removed_previous"] = _delete_cci_electors(cci_code)
+            if connection.vendor == "postgresql":
+                cols = ", ".join(ELECTOR_COLUMNS)
+                with connection.cursor() as cursor:
+                    copy_sql = f"COPY {Elector._meta.db_table} ({cols}) FROM STDIN"
+                    with cursor.cursor.copy(copy_sql) as copy:
+
+                        def sink(row: list[str | None]) -> None:
+                            row[2] = row[2] or None
+                            copy.write_row(row)
+
+                        report, checker = annex_electors.read_electors(path, index, sink, progress)
+            else:
+                sqlite_sink = _SqliteSink()
+                report, checker = annex_electors.read_electors(path, index, sqlite_sink, progress)
+                if report.accepted:
+                    sqlite_sink.flush()
+            if not report.accepted:
+                raise _Rollback
+            urns = Urn.objects.in_bulk(list(checker.tallies))
+            for urn in Urn.objects.filter(cci_id=checker.cci_code):
+                urns.setdefault(urn.id, urn)
+            summary["urns"] = {}
+            for urn_id, urn in sorted(urns.items(), key=lambda kv: kv[1].code):
+                tally = checker.tallies.get(urn_id)
+                summary["urns"][urn.code] = {
+                    "count": tally.count if tally else 0,
+                    "fingerprint": tally.fingerprint if tally else hashlib.sha256().hexdigest(),
+                }
+            if checker.cci_code:
+                run.cci_id = checker.cci_code
+    except _Rollback:
+        summary = {}
+    return _finish(run, report, summary)
+
+
+def urn_fingerprint(urn: Urn) -> tuple[int, str]:
+    """Count and fingerprint of an urn's list as stored now (CCTP 4.1.2 control list).
+
+    SHA-256 over the canonical rows (the 37 stored values joined by U+001F, newline-terminated,
+    UTF-8) in file order, electors added later last by number — the same bytes as at import.
+    """
+    digest = hashlib.sha256()
+    count = 0
+    rows = (
+        Elector.objects.filter(urn=urn)
+        .order_by(F("source_line").asc(nulls_last=True), "number")
+        .values_list(*annex_electors.FIELDS)
+    )
+    for values in rows.iterator(chunk_size=5000):
+        digest.update(canonical_row(list(values)))
+        count += 1
+    return count, digest.hexdigest()
