@@ -1,0 +1,17 @@
+"""The public election record, version 1 (docs/protocol.md §11): file names and formats."""
+
+from __future__ import annotations
+
+RECORD_FORMAT = "scrutin-record/v1"
+DECRYPTIONS_FORMAT = "scrutin-decryptions/v1"
+
+MANIFEST = "manifest.json"
+ELECTION = "election.json"
+TRUSTEES = "trustees.json"
+BALLOTS = "ballots.jsonl"
+TALLY = "tally.json"
+DECRYPTIONS = "decryptions.json"
+RESULT = "result.json"
+
+# Every document the manifest lists, in this order.
+DOCUMENTS: tuple[str, ...] = (ELECTION, TRUSTEES, BALLOTS, TALLY, DECRYPTIONS, RESULT)
