@@ -199,7 +199,6 @@ class _SqliteSink:
         self.batch: list[list[str | None]] = []
 
     def __call__(self, row: list[str | None]) -> None:
-        row[2] = row[2] or None
         self.batch.append(row)
         if len(self.batch) >= 5000:
             self.flush()
@@ -244,12 +243,9 @@ def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportR
                 with connection.cursor() as cursor:
                     copy_sql = f"COPY {Elector._meta.db_table} ({cols}) FROM STDIN"
                     with cursor.cursor.copy(copy_sql) as copy:
-
-                        def sink(row: list[str | None]) -> None:
-                            row[2] = row[2] or None
-                            copy.write_row(row)
-
-                        report, checker = annex_electors.read_electors(path, index, sink, progress)
+                        report, checker = annex_electors.read_electors(
+                            path, index, copy.write_row, progress
+                        )
             else:
                 sqlite_sink = _SqliteSink()
                 report, checker = annex_electors.read_electors(path, index, sqlite_sink, progress)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from .issues import FileRejected, Issue
 
@@ -146,10 +146,14 @@ class CsvSource:
         if self.size == 0:
             raise FileRejected("Le fichier est vide.")
         self.encoding = detect_encoding(path)
-        self._fh: IO[str] = path.open("r", encoding=self.encoding, newline="")
-        first = self._fh.readline()
-        self.delimiter = _sniff_delimiter(first)
-        self._fh.seek(0)
+        self._raw = path.open("rb")
+        self._fh = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
+        try:
+            self.delimiter = _sniff_delimiter(self._fh.readline())
+            self._fh.seek(0)
+        except BaseException:
+            self._fh.close()
+            raise
 
     def close(self) -> None:
         self._fh.close()
@@ -164,7 +168,7 @@ class CsvSource:
     def bytes_read(self) -> int:
         """Approximate progress through the file, for progress bars."""
         try:
-            return min(self.size, self._fh.buffer.tell())
+            return min(self.size, self._raw.tell())
         except (OSError, ValueError):
             return self.size
 

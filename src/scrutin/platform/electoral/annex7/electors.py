@@ -138,8 +138,8 @@ class ElectorChecker:
         self._numbers = array("q")  # (number << 29) | line, for duplicate detection
         self._subcats: dict[str, frozenset[str] | None] = {}
 
-    def check(self, line: int, values: list[str], issues: list[Issue]) -> list[str] | None:
-        """Return the stored row ``[number13, urn, birth ISO, mobile E.164, line, *37 values]``,
+    def check(self, line: int, values: list[str], issues: list[Issue]) -> list[str | None] | None:
+        """Return the stored row ``[number13, urn, birth ISO or None, mobile E.164, line, *37 values]``,
         or ``None`` when the row has a blocking error (all its findings go to ``issues``)."""
         blocking = False
 
@@ -288,7 +288,7 @@ class ElectorChecker:
             tally = self.tallies[urn] = UrnTally()
         tally.count += 1
         tally.digest.update(canonical_row(values))
-        return [cci + number, str(urn), born or "", mobile, str(line), *values]
+        return [cci + number, str(urn), born, mobile, str(line), *values]
 
     def duplicate_issues(self) -> list[Issue]:
         """Every repeated elector number, pointing at its first line (annex col. 5)."""
@@ -306,7 +306,7 @@ class ElectorChecker:
         return issues
 
 
-Sink = Callable[[list[str]], None]
+Sink = Callable[[list[str | None]], None]
 Progress = Callable[[int, int], None]
 
 

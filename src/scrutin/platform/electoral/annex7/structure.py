@@ -170,7 +170,10 @@ def _check_row(line: int, values: list[str], issues: list[Issue]) -> UrnSpec | N
         bad(21, "Valeur « true » ou « false » attendue.")
     if len(issues) > start:
         return None
-    return UrnSpec(line, *values[:6], seats[0], seats[1], *values[8:21], flag == "true")  # type: ignore[arg-type]
+    a, b, c, d, e, f = values[:6]
+    i, j, k, l_, m, n, o, p, q, r, s_, t, u = values[8:21]
+    return UrnSpec(line, a, b, c, d, e, f, seats[0], seats[1], i, j, k, l_, m, n, o, p, q, r, s_, t, u,
+                   flag == "true")  # fmt: skip
 
 
 def _check_consistency(urns: list[UrnSpec], issues: list[Issue]) -> None:
