@@ -48,7 +48,7 @@ PRESETS: dict[str, Preset] = {
             "cci",
             "Membres des CCI (CCIR et CCIT), par catégorie",
             "Code de commerce L713-16 (loi n° 2010-853 du 23 juillet 2010) et R713-27 "
-            "(décret n° 2021-199 du 22 février 2021) ; CCTP CCI France 3.2.2",
+            "(rédaction en vigueur issue de la refonte réglementaire de 2021) ; CCTP CCI France 3.2.2",
             Rules(
                 kind=Kind.CCI,
                 majority=Majority(absolute_majority_rounds=0, last_round=1, ties=(TieRule.OLDEST,)),
