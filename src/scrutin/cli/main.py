@@ -17,6 +17,9 @@ app = typer.Typer(
 COMMAND_MODULES: list[str] = [
     "electoral",
     "seats",
+    "trustee",
+    "record",
+    "verify",
 ]
 
 
