@@ -1,0 +1,162 @@
+"""Crypto benchmark (issue 3): `.venv/bin/python bench/crypto.py [--quick]`.
+
+For each group, measured in the same run:
+* Python encryption and verification of the reference ballot (CCIR 12 candidates / 6 seats,
+  CCIT 30 / 15), and the ratio of verification time to the time of the minimal number of scalar
+  multiplications its equations need (base and variable-base counted separately, timed here);
+* browser encryption (bench/crypto_browser.py, when present);
+* tally of an urn: homomorphic aggregation, threshold decryption with proofs (president + 2 of 3
+  assessors), verification of the decryption proofs and counts.
+
+The urn's ciphertexts for the tally figure are real ElGamal encryptions produced cheaply by
+chaining additions (their ballot proofs are not needed to time the tally); full-record
+verification throughput is then the measured per-ballot verification time on all cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from scrutin.crypto import elgamal
+from scrutin.crypto.ballot import ballot_to_json, check_ballot_json, encrypt_ballot
+from scrutin.crypto.decryption import combine, merge, partial_decrypt
+from scrutin.crypto.dkg import Ceremony, TrusteeId, trustee_keys
+from scrutin.crypto.group import GROUP_NAMES, get_group
+from scrutin.crypto.params import ElectionId, ElectionParameters, Fingerprint
+from scrutin.record.simulate import REFERENCE_QUESTIONS, make_questions, run_ceremony
+from scrutin.verify.ballots import check_ballot
+from scrutin.verify.election import read_election
+
+
+def per_call(fn: Any, seconds: float) -> float:
+    n, start = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds and n >= 3:
+            return elapsed / n
+
+
+def minimal_ops(params: ElectionParameters) -> tuple[int, int]:
+    """(base, variable-base) scalar multiplications that ballot verification needs.
+
+    Per 0/1 proof: 2 branches × (s·B; c·α, s·Y, c·(β−vB)) = 2 base + 6 variable.
+    Per overall proof with max+1 branches: (max+1) base + 3(max+1) variable, plus 2 variable for
+    (k+1)·blank. Additions, decodings and hashing are the overhead being measured.
+    """
+    base = var = 0
+    for q in params.questions:
+        base += 2 * (q.size + 1) + (q.max + 1)
+        var += 6 * (q.size + 1) + 3 * (q.max + 1) + 2
+    return base, var
+
+
+def bench_group(name: str, quick: bool, urn: int) -> None:
+    g = get_group(name)
+    ceremony = Ceremony(
+        "bench", name, TrusteeId("president"), tuple(TrusteeId(f"a{i}") for i in (1, 2, 3)), 2
+    )
+    trustees, shares = run_ceremony(ceremony)
+    params = ElectionParameters(
+        ElectionId("bench"),
+        "bench",
+        name,
+        trustees["public_key"],
+        Fingerprint("00" * 32),
+        "00" * 32,
+        make_questions(REFERENCE_QUESTIONS),
+    )
+    window = 1.0 if quick else 5.0
+    selection = [[1] * 6 + [0] * 6, [1] * 15 + [0] * 15]
+    enc = per_call(lambda: encrypt_ballot(params, selection), window)
+    doc = ballot_to_json(g, encrypt_ballot(params, selection))
+    ver = per_call(lambda: check_ballot_json(params, doc), window)
+    e = read_election(params.to_json())
+    y = e.public_key()
+    ver_independent = per_call(lambda: check_ballot(e, y, doc), window)
+    s = g.random_scalar()
+    p = g.base_mul(g.random_scalar())
+    t_base = per_call(lambda: g.base_mul(s), window / 2)
+    t_var = per_call(lambda: g.mul(p, s), window / 2)
+    base, var = minimal_ops(params)
+    floor = base * t_base + var * t_var
+    print(f"\n== {name}")
+    print(f"scalar multiplication: base {t_base * 1e6:.1f} µs, variable {t_var * 1e6:.1f} µs")
+    print(f"reference ballot encryption (Python): {enc * 1e3:.1f} ms")
+    print(f"reference ballot verification (scrutin.crypto): {ver * 1e3:.1f} ms")
+    print(f"reference ballot verification (scrutin.verify): {ver_independent * 1e3:.1f} ms")
+    print(f"  minimal ops: {base} base + {var} variable = {floor * 1e3:.1f} ms")
+    print(f"  overhead ratio (verify / minimal ops): {ver_independent / floor:.2f} (target ≤ 1.5)")
+    browser = Path(__file__).with_name("crypto_browser.py")
+    if browser.exists():
+        spec = importlib.util.spec_from_file_location("crypto_browser", browser)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        try:
+            seconds = module.measure_browser_encryption(name)
+            print(
+                f"browser encryption (headless Chromium): {seconds * 1e3:.1f} ms (target well under 1 s)"
+            )
+        except Exception as exc:  # a missing browser must not hide the other figures
+            print(f"browser encryption: unavailable ({type(exc).__name__}: {exc})")
+    else:
+        print("browser encryption: unavailable (bench/crypto_browser.py not present)")
+
+    # Tally of an urn.
+    y_pt = params.public_key()
+    seeds = [elgamal.encrypt(g, y_pt, v % 2, g.random_scalar()) for v in range(44)]
+    step = elgamal.encrypt(g, y_pt, 0, g.random_scalar())
+    rows_k = [q.size + 1 for q in params.questions]
+    current = seeds
+    ballots: list[list[list[Any]]] = []
+    for _ in range(urn):
+        current = [elgamal.add(g, c, step) for c in current]
+        ballots.append([current[: rows_k[0]], current[rows_k[0] :]])
+    start = time.perf_counter()
+    tally = [[elgamal.zero(g) for _ in range(k)] for k in rows_k]
+    for b in ballots:
+        tally = merge(g, tally, b)
+    t_agg = time.perf_counter() - start
+    start = time.perf_counter()
+    partials = [
+        partial_decrypt(params, tally, t, ceremony.role(t), shares[t], "bench")
+        for t in ("president", "a1", "a3")
+    ]
+    t_part = time.perf_counter() - start
+    start = time.perf_counter()
+    counts = combine(params, trustee_keys(trustees), tally, partials, urn, "bench")
+    t_comb = time.perf_counter() - start
+    assert counts.blank[0] >= 0
+    cores = os.cpu_count() or 1
+    full = urn * ver_independent / cores
+    print(f"tally of {urn} ballots:")
+    print(f"  aggregation: {t_agg:.2f} s ({urn / t_agg:,.0f} ballots/s)")
+    print(f"  threshold decryption with proofs (3 trustees): {t_part:.2f} s")
+    print(f"  verification of decryption proofs + combination + dlog: {t_comb:.2f} s")
+    print(
+        f"  full record verification on {cores} cores (from per-ballot time): {full:.0f} s ({urn / full:,.1f} ballots/s)"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short run")
+    parser.add_argument("--urn", type=int, default=None, help="ballots in the tally urn")
+    args = parser.parse_args()
+    urn = args.urn or (2_000 if args.quick else 50_000)
+    for name in GROUP_NAMES:
+        bench_group(name, args.quick, urn)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
