@@ -23,7 +23,7 @@ class BallotBoxRouter:
         return self._db_for(model)
 
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool:
-        return self._db_for(type(obj1)) == self._db_for(type(obj2))
+        return self._db_for(obj1) == self._db_for(obj2)
 
     def allow_migrate(
         self, db: str, app_label: str, model_name: str | None = None, **hints: Any

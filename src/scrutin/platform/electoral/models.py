@@ -71,6 +71,9 @@ class Urn(models.Model):
             models.UniqueConstraint(fields=["category", "subcategory_code"], name="unique_urn")
         ]
         verbose_name = "urne"
+        permissions = [
+            ("manage_electoral_data", "Importer et modifier la structure et les listes électorales")
+        ]
 
     def __str__(self) -> str:
         return self.code

@@ -1,0 +1,17 @@
+"""The Celery application: long jobs (imports, mailings, PDFs, tally) run on workers.
+
+Start a worker with ``celery -A scrutin.platform worker``. Without ``SCRUTIN_REDIS_URL`` (the
+embedded demo) tasks run in the web process instead (see ``electoral.tasks.dispatch``).
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scrutin.platform.settings")
+
+app = Celery("scrutin")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,190 @@
+"""Management pages for the electoral data: uploads with progress, reports, control lists and
+modifications of the lists (CCTP 4.1.2, annex 7). Authorised users only."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import User
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from . import changes, control, tasks
+from .annex7.electors import COLUMNS, FIELDS
+from .annex7.issues import Issue, report_csv
+from .forms import DecisionForm, ElectorForm, UploadForm
+from .models import Cci, Elector, ImportRun, Urn
+
+PERMISSION = "electoral.manage_electoral_data"
+
+
+F = TypeVar("F", bound=Callable[..., HttpResponse])
+
+
+def authorised(view: F) -> F:
+    """Signed-in users holding the electoral-data permission only (perimeters: issue 8)."""
+    return login_required(permission_required(PERMISSION, raise_exception=True)(view))
+
+
+def _user(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+@authorised
+def dashboard(request: HttpRequest) -> HttpResponse:
+    ccis = Cci.objects.annotate(urn_count=Count("urns", distinct=True)).order_by("code")
+    counts = dict(Elector.objects.values_list("cci_code").annotate(n=Count("number")).order_by())
+    for cci in ccis:
+        cci.elector_count = counts.get(cci.code, 0)  # type: ignore[attr-defined]
+    return render(request, "electoral/dashboard.html", {
+        "ccis": ccis, "runs": ImportRun.objects.select_related("cci")[:20],
+        "sealed": Urn.objects.filter(sealed_at__isnull=False).count(),
+    })  # fmt: skip
+
+
+def _save_upload(upload: Any) -> Path:
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.csv"
+    with path.open("wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    return path
+
+
+@authorised
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in ImportRun.Kind.values:
+        raise Http404
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        run = ImportRun.objects.create(kind=kind, filename=upload.name[:255], path=str(_save_upload(upload)),
+                                       created_by=_user(request))  # fmt: skip
+        tasks.dispatch(run)
+        return redirect("electoral:run", pk=run.pk)
+    return render(request, "electoral/upload.html", {"form": form, "kind": ImportRun.Kind(kind)})
+
+
+@authorised
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(ImportRun.objects.select_related("cci"), pk=pk)
+    done = run.status not in (ImportRun.Status.PENDING, ImportRun.Status.RUNNING)
+    page = Paginator(run.issues.all(), 200).get_page(request.GET.get("page"))
+    return render(request, "electoral/run.html", {
+        "run": run, "done": done, "progress": 100 if done else tasks.read_progress(run.pk), "page": page,
+    })  # fmt: skip
+
+
+@authorised
+def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    run = get_object_or_404(ImportRun, pk=pk)
+    done = run.status not in (ImportRun.Status.PENDING, ImportRun.Status.RUNNING)
+    return JsonResponse({"status": run.status, "label": run.get_status_display(), "done": done,
+                         "progress": 100 if done else tasks.read_progress(run.pk)})  # fmt: skip
+
+
+@authorised
+def run_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(ImportRun, pk=pk)
+    issues = (
+        Issue(i.line, i.column, i.value, i.blocking, i.message) for i in run.issues.all().iterator()
+    )
+    response = HttpResponse(report_csv(issues), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="compte-rendu-import-{run.pk}.csv"'
+    return response
+
+
+@authorised
+def control_view(request: HttpRequest, code: str, fmt: str = "html") -> HttpResponse:
+    data = control.control_list(get_object_or_404(Cci, code=code))
+    if fmt == "csv":
+        response = HttpResponse(control.control_csv(data), content_type="text/csv; charset=utf-8")
+    elif fmt == "pdf":
+        response = HttpResponse(control.control_pdf(data), content_type="application/pdf")
+    elif fmt == "html":
+        return render(request, "electoral/control.html", {"data": data})
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="liste-controle-{code}.{fmt}"'
+    return response
+
+
+@authorised
+def electors(request: HttpRequest, code: str) -> HttpResponse:
+    cci = get_object_or_404(Cci, code=code)
+    query = request.GET.get("q", "").strip()
+    rows = Elector.objects.filter(cci_code=code).select_related("urn")
+    if query:
+        rows = rows.filter(Q(number__startswith=query) | Q(local_number__startswith=query)
+                           | Q(usage_name__icontains=query) | Q(company_name__icontains=query))  # fmt: skip
+    page = Paginator(rows.order_by("number"), 50).get_page(request.GET.get("page"))
+    return render(request, "electoral/electors.html", {"cci": cci, "page": page, "query": query})
+
+
+def _elector_form_page(request: HttpRequest, cci: Cci, elector: Elector | None) -> HttpResponse:
+    initial = (
+        {name: getattr(elector, name) for name in FIELDS} if elector else {"cci_code": cci.code}
+    )
+    form = ElectorForm(request.POST or None, initial=initial)
+    errors: list[Issue] = []
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in FIELDS}
+        decision = {k: form.cleaned_data[k] for k in ("authority", "reference", "reason")}
+        try:
+            if elector is None:
+                saved, warnings = changes.add_elector(values, user=_user(request), **decision)
+            else:
+                saved, warnings = changes.correct_elector(
+                    elector.number, values, user=_user(request), **decision
+                )
+        except changes.ElectorChangeError as exc:
+            messages.error(request, str(exc))
+            errors = exc.issues
+        else:
+            for w in warnings:
+                messages.warning(request, f"{w.column} : {w.message}")
+            messages.success(request, f"Électeur {saved.number} enregistré.")
+            return redirect("electoral:electors", code=cci.code)
+    fields = [(form[name], column) for name, column in zip(FIELDS, COLUMNS, strict=True)]
+    return render(request, "electoral/elector_form.html",
+                  {"cci": cci, "elector": elector, "form": form, "fields": fields, "errors": errors})  # fmt: skip
+
+
+@authorised
+@require_http_methods(["GET", "POST"])
+def elector_add(request: HttpRequest, code: str) -> HttpResponse:
+    return _elector_form_page(request, get_object_or_404(Cci, code=code), None)
+
+
+@authorised
+@require_http_methods(["GET", "POST"])
+def elector_correct(request: HttpRequest, number: str) -> HttpResponse:
+    elector = get_object_or_404(Elector, number=number)
+    return _elector_form_page(request, get_object_or_404(Cci, code=elector.cci_code), elector)
+
+
+@authorised
+@require_http_methods(["GET", "POST"])
+def elector_remove(request: HttpRequest, number: str) -> HttpResponse:
+    elector = get_object_or_404(Elector.objects.select_related("urn"), number=number)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes.remove_elector(number, user=_user(request), **form.cleaned_data)
+        except changes.ElectorChangeError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Électeur {number} retiré de la liste.")
+            return redirect("electoral:electors", code=elector.cci_code)
+    return render(request, "electoral/elector_remove.html", {"elector": elector, "form": form})

@@ -1,0 +1,184 @@
+"""The management pages of the electoral data (issue 2): upload, report, control list, changes."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client, override_settings
+from django.utils import timezone
+from pypdf import PdfReader
+
+from scrutin.platform.electoral.annex7 import generate
+from scrutin.platform.electoral.annex7.electors import COLUMNS, FIELDS
+from scrutin.platform.electoral.models import Elector, ElectorChange, ImportRun, Urn
+
+from .test_imports import AIN, AIN_URNS, REUNION
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def officer(client: Client) -> Client:
+    user = User.objects.create_user("cele", password="mot-de-passe-solide-2026")
+    user.user_permissions.add(Permission.objects.get(codename="manage_electoral_data"))
+    client.force_login(user)
+    return client
+
+
+def csv_upload(rows: list[list[str]], header: tuple[str, ...], name: str) -> io.BytesIO:
+    out = io.StringIO()
+    import csv
+
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    data = io.BytesIO(out.getvalue().encode("utf-8"))
+    data.name = name
+    return data
+
+
+def upload(client: Client, kind: str, data: io.BytesIO) -> ImportRun:
+    response = client.post(f"/gestion/imports/{kind}/nouveau/", {"file": data})
+    assert response.status_code == 302, response.content[:500]
+    return ImportRun.objects.latest("created_at")
+
+
+@override_settings(SCRUTIN_IMPORTS_INLINE=True)
+def test_pages_need_a_signed_in_authorised_user(client: Client) -> None:
+    assert client.get("/gestion/").status_code == 302
+    assert client.get("/gestion/").url.startswith("/gestion/connexion/")
+    client.force_login(User.objects.create_user("curieux", password="x-Y-z-123456789"))
+    assert client.get("/gestion/").status_code == 403
+    assert client.get("/gestion/cci/011/controle.csv").status_code == 403
+
+
+@override_settings(SCRUTIN_IMPORTS_INLINE=True)
+def test_upload_structure_then_electors_and_read_the_report(officer: Client) -> None:
+    run = upload(
+        officer,
+        "structure",
+        csv_upload(
+            generate.structure_rows([AIN, REUNION]), generate.STRUCTURE_HEADER, "structure.csv"
+        ),
+    )
+    assert run.status == ImportRun.Status.ACCEPTED
+    page = officer.get(f"/gestion/imports/{run.pk}/").content.decode()
+    assert "Scrutins créés : 6" in page
+
+    rows = list(generate.elector_rows("011", AIN_URNS, 12))
+    rows[4][COLUMNS.index("CIVILITE")] = "Monsieur"
+    run = upload(officer, "electors", csv_upload(rows, generate.ELECTORS_HEADER, "ain.csv"))
+    assert run.status == ImportRun.Status.REJECTED and Elector.objects.count() == 0
+    page = officer.get(f"/gestion/imports/{run.pk}/").content.decode()
+    assert "rien n'a été importé" in page and "Monsieur" in page
+    report = officer.get(f"/gestion/imports/{run.pk}/compte-rendu.csv")
+    lines = report.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "ligne;colonne;valeur;bloquante;message"
+    assert lines[1].startswith("6;CIVILITE;Monsieur;oui;")
+
+    rows[4][COLUMNS.index("CIVILITE")] = "M."
+    run = upload(officer, "electors", csv_upload(rows, generate.ELECTORS_HEADER, "ain.csv"))
+    assert run.status == ImportRun.Status.ACCEPTED and Elector.objects.count() == 12
+    progress = officer.get(f"/gestion/imports/{run.pk}/progression.json").json()
+    assert progress == {"status": "accepted", "label": "Importé", "done": True, "progress": 100}
+
+
+@override_settings(SCRUTIN_IMPORTS_INLINE=True)
+def test_cctp_4_1_2_control_list_html_csv_pdf(officer: Client) -> None:
+    upload(
+        officer,
+        "structure",
+        csv_upload(generate.structure_rows([AIN]), generate.STRUCTURE_HEADER, "s.csv"),
+    )
+    upload(
+        officer,
+        "electors",
+        csv_upload(
+            list(generate.elector_rows("011", AIN_URNS, 10)), generate.ELECTORS_HEADER, "a.csv"
+        ),
+    )
+    html = officer.get("/gestion/cci/011/controle/").content.decode()
+    assert "011-S-S2" in html
+    lines = officer.get("/gestion/cci/011/controle.csv").content.decode("utf-8-sig").splitlines()
+    assert lines[1].split(";")[:4] == ["011-C", "Commerce", "", "2"]
+    assert lines[-1].split(";")[:4] == ["TOTAL", "", "", "10"]
+    run = ImportRun.objects.filter(kind="electors").latest("created_at")
+    assert lines[1].split(";")[4] == run.summary["urns"]["011-C"]["fingerprint"]
+    pdf = officer.get("/gestion/cci/011/controle.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "011-S-S1" in text and run.summary["urns"]["011-C"]["fingerprint"] in text
+    assert officer.get("/gestion/cci/011/controle.exe").status_code == 404
+
+
+@override_settings(SCRUTIN_IMPORTS_INLINE=True)
+def test_cctp_4_1_2_add_correct_remove_with_reason_then_refused_after_sealing(
+    officer: Client,
+) -> None:
+    upload(
+        officer,
+        "structure",
+        csv_upload(generate.structure_rows([AIN]), generate.STRUCTURE_HEADER, "s.csv"),
+    )
+    upload(
+        officer,
+        "electors",
+        csv_upload(
+            list(generate.elector_rows("011", AIN_URNS, 3)), generate.ELECTORS_HEADER, "a.csv"
+        ),
+    )
+    decision = {"authority": "cele", "reference": "CELE-011-2026-04", "reason": "Inscription omise"}
+    values = dict(
+        zip(
+            generate.ELECTORS_HEADER,
+            next(generate.elector_rows("011", [("I", "")], 1, start=77)),
+            strict=True,
+        )
+    )
+    new = {f: values[c] for f, c in zip(FIELDS, COLUMNS, strict=True)}
+    bad = new | {"civility": "Dr"}
+    response = officer.post("/gestion/cci/011/electeurs/ajouter/", bad | decision)
+    assert response.status_code == 200 and "CIVILITE" in response.content.decode()
+    assert not Elector.objects.filter(number="0110000000077").exists()
+    response = officer.post("/gestion/cci/011/electeurs/ajouter/", new | decision)
+    assert response.status_code == 302
+    added = Elector.objects.get(number="0110000000077")
+    assert added.urn.code == "011-I" and added.source_line is None
+
+    response = officer.post("/gestion/electeurs/0110000000077/corriger/",
+                            new | {"usage_name": "NOUVEAU NOM"} | decision | {"authority": "court", "reference": "TJ Bourg 26/123"})  # fmt: skip
+    assert response.status_code == 302
+    assert Elector.objects.get(number="0110000000077").usage_name == "NOUVEAU NOM"
+    response = officer.post(
+        "/gestion/electeurs/0110000000001/retirer/", decision | {"reason": "Radiation"}
+    )
+    assert (
+        response.status_code == 302 and not Elector.objects.filter(number="0110000000001").exists()
+    )
+    assert list(ElectorChange.objects.order_by("created_at").values_list("action", "authority", "reason")) == [
+        ("add", "cele", "Inscription omise"), ("correct", "court", "Inscription omise"), ("remove", "cele", "Radiation")]  # fmt: skip
+
+    Urn.objects.update(sealed_at=timezone.now())
+    response = officer.post("/gestion/electeurs/0110000000002/retirer/", decision)
+    assert response.status_code == 200 and "scellée" in response.content.decode()
+    assert Elector.objects.filter(number="0110000000002").exists()
+
+
+def test_demo_mode_runs_the_import_in_the_background_with_progress(
+    officer: Client, tmp_path: Path
+) -> None:
+    run = upload(
+        officer,
+        "structure",
+        csv_upload(generate.structure_rows([AIN]), generate.STRUCTURE_HEADER, "s.csv"),
+    )
+    for _ in range(200):
+        run.refresh_from_db()
+        if run.status not in ("pending", "running"):
+            break
+        time.sleep(0.05)
+    assert run.status == ImportRun.Status.ACCEPTED
