@@ -9,22 +9,17 @@
 from __future__ import annotations
 
 import json
-import secrets
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from scrutin.crypto import elgamal
 from scrutin.crypto.ballot import InvalidBallot, ballot_tracker, check_ballot_json
-from scrutin.crypto.encoding import encode_point
-from scrutin.crypto.group import GROUP_NAMES, get_group
+from scrutin.crypto.group import GROUP_NAMES
 from scrutin.crypto.params import parse_parameters
-
-ROOT = Path(__file__).resolve().parents[3]
-BUNDLE = ROOT / "src/scrutin/platform/voting/static/voting/scrutin-ballot.js"
+from tests.unit.browser.helpers import BUNDLE, ROOT, election
 
 
 def node() -> str:
@@ -60,33 +55,6 @@ def test_rebuild_gives_the_committed_bytes(tmp_path: Path) -> None:
     curves = lock["packages"]["node_modules/@noble/curves"]["version"]
     assert committed.startswith(b"/*! scrutin-ballot ")
     assert f"@noble/curves {curves}".encode() in committed.split(b"\n", 1)[0]
-
-
-def election(group_name: str) -> tuple[dict[str, Any], int]:
-    """A fresh two-question election of reference size (CCIR 12/6, CCIT 30/15)."""
-    group = get_group(group_name)
-    secret = group.random_scalar()
-    doc = {
-        "format": "scrutin-election/v1",
-        "election_id": f"browser-test-{secrets.token_hex(4)}",
-        "title": "Élection CCI – essai du module navigateur",
-        "group": group_name,
-        "public_key": encode_point(group, group.base_mul(secret)),
-        "trustees": secrets.token_hex(32),
-        "platform_key": secrets.token_hex(32),
-        "questions": [
-            {
-                "id": qid,
-                "title": qid.upper(),
-                "candidates": [
-                    {"id": f"{qid}-{i}", "name": f"Candidat·e {i}"} for i in range(1, k + 1)
-                ],
-                "max": seats,
-            }
-            for qid, k, seats in (("ccir", 12, 6), ("ccit", 30, 15))
-        ],
-    }
-    return doc, secret
 
 
 @pytest.mark.parametrize("group_name", GROUP_NAMES)
