@@ -191,11 +191,9 @@ class P256(Group[EccPoint]):
         # pycryptodome's curve object carries the generator with its precomputed fixed-base
         # table (about 6× faster than a generic point); fall back to the generic point.
         curves = getattr(ECC, "_curves", {})
-        gen: EccPoint
-        if "P-256" in curves:
-            gen = curves["P-256"].G
-        else:
-            gen = ECC.EccKey(curve="P-256", d=1).pointQ
+        gen: EccPoint = (
+            curves["P-256"].G if "P-256" in curves else ECC.EccKey(curve="P-256", d=1).pointQ
+        )
         self._generator = gen
         self._identity = gen.point_at_infinity()
 
