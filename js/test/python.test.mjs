@@ -54,3 +54,25 @@ describe('Python verifier accepts ballots from the bundle', { skip: !existsSync(
     });
   }
 });
+
+describe('canonical JSON agrees with Python rfc8785', { skip: !existsSync(PYTHON) && 'no .venv' }, () => {
+  it('on strings and keys that stress RFC 8785', () => {
+    const doc = {
+      title: 'Élection – « CCI » \u0000\u0007\b\t\n\f\r\u001f "quoted" \\ / \u007f \u2028\u2029 😀 \ud7ff',
+      '\ue000': 1,
+      '😀': 2,
+      a: [true, false, null, 0, 9007199254740991, { z: '', y: [] }],
+      A: 'upper sorts first',
+      é: 'é',
+      '': 'empty key',
+    };
+    const r = spawnSync(
+      PYTHON,
+      ['-c', 'import json,sys,rfc8785; sys.stdout.write(rfc8785.dumps(json.load(sys.stdin)).hex())'],
+      { cwd: ROOT, input: JSON.stringify(doc), encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const bundle = loadBundle();
+    assert.equal(Buffer.from(bundle.canonicalJson(plain(doc))).toString('hex'), r.stdout);
+  });
+});
