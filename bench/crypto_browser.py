@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import json
 import os
 import secrets
@@ -177,7 +178,8 @@ def check_with_python(result: dict[str, Any]) -> None:
     from scrutin.crypto.params import parse_parameters
 
     check_ballot_json(parse_parameters(result["election"]), result["ballot"])
-    assert ballot_tracker(result["ballot"]) == result["tracker"]
+    if ballot_tracker(result["ballot"]) != result["tracker"]:
+        raise RuntimeError("the browser's tracker differs from the Python fingerprint")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,8 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs = args.runs or (3 if args.quick else 10)
     groups = args.group or list(GROUP_NAMES)
-    size = BUNDLE.stat().st_size
-    print(f"bundle {BUNDLE.relative_to(ROOT)}: {size} bytes")
+    raw = BUNDLE.read_bytes()
+    packed = len(gzip.compress(raw, compresslevel=9, mtime=0))
+    print(f"bundle {BUNDLE.relative_to(ROOT)}: {len(raw)} bytes, {packed} gzipped")
     print(
         f"reference ballot: CCIR 12 candidates / 6 seats + CCIT 30 candidates / 15 seats; {runs} runs"
     )
