@@ -90,3 +90,15 @@ def test_every_duplicate_number_is_reported_and_nothing_else(numbers: list[int])
     duplicate_lines = {i + 2 for i, n in enumerate(numbers) if n in numbers[:i]}
     assert {i.line for i in report.issues if i.blocking} == duplicate_lines
     assert report.accepted == (not duplicate_lines)
+
+
+@given(
+    st.integers(min_value=100_000_000, max_value=999_999_999), st.sampled_from(["0", "+33", "0033"])
+)
+@settings(max_examples=500)
+def test_french_block_shortcut_agrees_with_libphonenumber(national: int, prefix: str) -> None:
+    """Metropolitan numbers are classified once per ZABPQ block; libphonenumber must agree."""
+    from scrutin.platform.electoral.annex7 import phones
+
+    value = f"{prefix}{national}"
+    assert phones.normalise_mobile(value, "011") == phones._classify(phones._parse(value, "FR"))

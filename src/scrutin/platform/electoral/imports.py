@@ -219,7 +219,7 @@ def _delete_cci_electors(cci: str) -> int:
 def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportRun:
     """Replace one CCI's electors list with the file's, or change nothing (any blocking error)."""
     path = Path(run.path)
-    run.sha256 = file_sha256(path)
+    digest = hashlib.sha256()
     index = structure_index()
     cci_code = peek_cci(path)
     summary: dict[str, Any] = {}
@@ -242,13 +242,16 @@ def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportR
                 cols = ", ".join(ELECTOR_COLUMNS)
                 with connection.cursor() as cursor:
                     copy_sql = f"COPY {Elector._meta.db_table} ({cols}) FROM STDIN"
-                    with cursor.cursor.copy(copy_sql) as copy:
+                    raw = cursor.cursor
+                    with raw.copy(copy_sql) as copy:
                         report, checker = annex_electors.read_electors(
-                            path, index, copy.write_row, progress
+                            path, index, copy.write_row, progress, digest
                         )
             else:
                 sqlite_sink = _SqliteSink()
-                report, checker = annex_electors.read_electors(path, index, sqlite_sink, progress)
+                report, checker = annex_electors.read_electors(
+                    path, index, sqlite_sink, progress, digest
+                )
                 if report.accepted:
                     sqlite_sink.flush()
             if not report.accepted:
@@ -267,6 +270,7 @@ def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportR
                 run.cci_id = checker.cci_code
     except _Rollback:
         summary = {}
+    run.sha256 = digest.hexdigest() if report.rows else file_sha256(path)
     return _finish(run, report, summary)
 
 

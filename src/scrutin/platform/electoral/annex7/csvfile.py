@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .issues import FileRejected, Issue
 
@@ -29,8 +30,11 @@ def normalise_name(name: str) -> str:
     return "".join(c for c in decomposed if c.isalnum()).upper()
 
 
-def detect_encoding(path: Path) -> str:
-    """``utf-8-sig`` (with or without BOM) or ``cp1252``; :class:`FileRejected` otherwise."""
+def detect_encoding(path: Path, digest: Any = None) -> str:
+    """``utf-8-sig`` (with or without BOM) or ``cp1252``; :class:`FileRejected` otherwise.
+
+    ``digest`` (a hashlib object), when given, is fed the file's bytes in the same pass.
+    """
     with path.open("rb") as fh:
         head = fh.read(4)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -49,6 +53,8 @@ def detect_encoding(path: Path) -> str:
         utf8 = True
         seen_high: set[int] = set()
         while chunk := fh.read(_CHUNK):
+            if digest is not None:
+                digest.update(chunk)
             if b"\x00" in chunk:
                 raise FileRejected(
                     "Le fichier contient des octets nuls : ce n'est pas un fichier texte CSV "
@@ -140,12 +146,12 @@ def match_header(first_row: Sequence[str], columns: Sequence[str], looks_like_da
 class CsvSource:
     """A CSV file opened for streaming, with its detected encoding and separator."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, digest: Any = None) -> None:
         self.path = path
         self.size = path.stat().st_size
         if self.size == 0:
             raise FileRejected("Le fichier est vide.")
-        self.encoding = detect_encoding(path)
+        self.encoding = detect_encoding(path, digest)
         self._raw = path.open("rb")
         self._fh = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
         try:
@@ -180,7 +186,7 @@ class CsvSource:
             for row in reader:
                 start = previous_end + 1
                 previous_end = reader.line_num
-                if not row or not any(f.strip() for f in row):
+                if not row or (not row[0].strip() and not any(f.strip() for f in row)):
                     continue
                 yield start, row
         except csv.Error as exc:

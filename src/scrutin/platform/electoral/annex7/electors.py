@@ -18,7 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from operator import gt, itemgetter
 from pathlib import Path
+from typing import Any
 
 from .csvfile import CsvSource, match_header
 from .emails import email_problem
@@ -58,6 +60,11 @@ WIDTHS: tuple[int, ...] = (
 _TRUNCATED_OPTIONAL = (1, 5, 8, 10, 11, 12, 15, 16, 17, 20, 21, 22, 23, 26, 28, 29, 30, 31, 34, 36)
 # Mandatory columns truncated with a non-blocking error when too long (8, 20, 26, 28, 34).
 _TRUNCATED_MANDATORY = (7, 19, 25, 27, 33)
+# Per column, the length beyond which the generic truncation applies (others have their own rule).
+_LIMITS = tuple(
+    WIDTHS[c] if c in _TRUNCATED_OPTIONAL + _TRUNCATED_MANDATORY else 1 << 30 for c in range(37)
+)
+_mandatory = itemgetter(*_TRUNCATED_MANDATORY)
 _CIVILITIES = frozenset({"M.", "MR", "MME", "MLLE"})
 _UNKNOWN_BIRTH = "01011901"
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
@@ -109,6 +116,10 @@ def canonical_row(values: list[str]) -> bytes:
     return ("\x1f".join(values) + "\n").encode("utf-8")
 
 
+def _is_digits(value: str) -> bool:
+    return value.isascii() and value.isdigit()
+
+
 @lru_cache(maxsize=65536)
 def _birth_date(value: str) -> tuple[str | None, str | None]:
     """``(iso date or None for unknown, problem)`` for a JJMMAAAA value (annex col. 10)."""
@@ -151,18 +162,20 @@ class ElectorChecker:
         def warn(col: int, original: str, message: str) -> None:
             issues.append(Issue(line, COLUMNS[col], original, False, message))
 
-        for col in _TRUNCATED_OPTIONAL:
-            value = values[col]
-            if len(value) > WIDTHS[col]:
-                values[col] = value[: WIDTHS[col]]
-                warn(col, value, f"Tronquée à {WIDTHS[col]} caractères ({len(value)} reçus).")
-        for col in _TRUNCATED_MANDATORY:
-            value = values[col]
-            if not value:
-                bad(col, _MISSING)
-            elif len(value) > WIDTHS[col]:
-                values[col] = value[: WIDTHS[col]]
-                warn(col, value, f"Tronquée à {WIDTHS[col]} caractères ({len(value)} reçus).")
+        # One C-level pass decides whether the per-column loops are needed at all.
+        if any(map(gt, map(len, values), _LIMITS)) or not all(_mandatory(values)):
+            for col in _TRUNCATED_OPTIONAL:
+                value = values[col]
+                if len(value) > WIDTHS[col]:
+                    values[col] = value[: WIDTHS[col]]
+                    warn(col, value, f"Tronquée à {WIDTHS[col]} caractères ({len(value)} reçus).")
+            for col in _TRUNCATED_MANDATORY:
+                value = values[col]
+                if not value:
+                    bad(col, _MISSING)
+                elif len(value) > WIDTHS[col]:
+                    values[col] = value[: WIDTHS[col]]
+                    warn(col, value, f"Tronquée à {WIDTHS[col]} caractères ({len(value)} reçus).")
 
         # 1 CODE CCI — must be a CCI of the structure, the same on every line of the file.
         cci = values[0]
@@ -209,7 +222,7 @@ class ElectorChecker:
         number = values[4]
         if not number:
             bad(4, _MISSING)
-        elif len(number) != 10 or not _DIGITS.fullmatch(number):
+        elif len(number) != 10 or not _is_digits(number):
             bad(4, "Le numéro d'électeur doit compter exactement 10 chiffres (zéros à gauche).")
         else:
             self._numbers.append((int(number) << 29) | line)
@@ -232,7 +245,7 @@ class ElectorChecker:
             value = values[col]
             if not value:
                 bad(col, _MISSING)
-            elif not _DIGITS.fullmatch(value):
+            elif not _is_digits(value):
                 bad(col, f"Le numéro {name} ne doit contenir que des chiffres.")
             elif len(value) < width:
                 bad(
@@ -315,22 +328,28 @@ def read_electors(
     structure: Mapping[str, StructureIndex],
     sink: Sink | None = None,
     progress: Progress | None = None,
+    digest: Any = None,
 ) -> tuple[Report, ElectorChecker]:
-    """Check a whole file, passing each valid row to ``sink``; the report lists every finding."""
+    """Check a whole file, passing each valid row to ``sink``; the report lists every finding.
+
+    ``digest`` (a hashlib object) receives the file's bytes, so the file is fingerprinted in the
+    pass that detects its encoding rather than in a separate read."""
     report = Report()
     checker = ElectorChecker(structure)
     issues = report.issues
     try:
-        with CsvSource(path) as source:
+        with CsvSource(path, digest) as source:
             layout = None
             width = len(COLUMNS)
             positions: tuple[int, ...] = ()
+            identity = False
             for line, row in source.rows():
                 if layout is None:
                     looks_like_data = bool(row) and bool(_DIGITS.fullmatch(row[0].strip()))
                     layout = match_header(row, COLUMNS, looks_like_data)
                     issues.extend(layout.header_issues)
                     width, positions = layout.width, layout.positions
+                    identity = positions == tuple(range(width))
                     if layout.has_header:
                         continue
                 report.rows += 1
@@ -339,7 +358,11 @@ def read_electors(
                         Issue(line, "", "", True, f"{len(row)} colonnes au lieu de {width}.")
                     )
                     continue
-                out = checker.check(line, [row[p].strip() for p in positions], issues)
+                if identity and len(row) == width:
+                    values = list(map(str.strip, row))
+                else:
+                    values = [row[p].strip() for p in positions]
+                out = checker.check(line, values, issues)
                 if out is not None and sink is not None:
                     sink(out)
                 if progress is not None and report.rows % 20000 == 0:

@@ -30,12 +30,16 @@ def _parse(value: str, region: str) -> phonenumbers.PhoneNumber | None:
     return number if phonenumbers.is_valid_number(number) else None
 
 
-def normalise_mobile(value: str, cci_code: str) -> tuple[str | None, str | None]:
-    """Return ``(e164, None)`` for a valid mobile number, else ``(None, reason in French)``."""
-    region = region_for_cci(cci_code)
-    number = _parse(value, region)
-    if number is None and region != "FR":
-        number = _parse(value, "FR")
+_SEPARATORS = str.maketrans("", "", " .-")
+
+
+@lru_cache(maxsize=100_000)
+def _french_block(block: str) -> tuple[str | None, str | None]:
+    """Classification of a metropolitan block (first 5 digits of the national number)."""
+    return _classify(_parse("0" + block + "0000", "FR"))
+
+
+def _classify(number: phonenumbers.PhoneNumber | None) -> tuple[str | None, str | None]:
     if number is None:
         return None, "Numéro de téléphone invalide : aucun SMS ne pourra être envoyé."
     if phonenumbers.number_type(number) not in _MOBILE_TYPES:
@@ -43,3 +47,32 @@ def normalise_mobile(value: str, cci_code: str) -> tuple[str | None, str | None]
             "Ce numéro n'est pas un numéro de téléphone mobile : il ne peut pas recevoir de SMS."
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+
+
+def _french_national(value: str) -> str | None:
+    """The 9 national digits of a metropolitan number written 0XXXXXXXXX, +33… or 0033…."""
+    digits = value.translate(_SEPARATORS)
+    for prefix in ("0033", "+33", "0"):
+        if digits.startswith(prefix):
+            national = digits[len(prefix) :]
+            if len(national) == 9 and national.isascii() and national.isdigit():
+                return national
+            return None
+    return None
+
+
+def normalise_mobile(value: str, cci_code: str) -> tuple[str | None, str | None]:
+    """Return ``(e164, None)`` for a valid mobile number, else ``(None, reason in French)``.
+
+    Metropolitan numbers are classified by their block: the French numbering plan (ARCEP)
+    allocates whole blocks by their first digits and every French pattern ends in free digits,
+    so the block decides validity and type — checked against libphonenumber once per block.
+    """
+    region = region_for_cci(cci_code)
+    if region == "FR" and (national := _french_national(value)) is not None:
+        _e164, problem = _french_block(national[:5])
+        return (None, problem) if problem else ("+33" + national, None)
+    number = _parse(value, region)
+    if number is None and region != "FR":
+        number = _parse(value, "FR")
+    return _classify(number)
