@@ -60,7 +60,7 @@ def test_email_rule_matches_an_independent_reading_of_the_annex(value: str) -> N
 def test_free_text_columns_survive_any_content_truncated_to_their_width(
     values: dict[str, str], delimiter: str, encoding: str
 ) -> None:
-    values = {k: v.encode(encoding, "ignore").decode(encoding) for k, v in values.items()}
+    values = {k: v.encode(encoding, "ignore").decode(encoding).strip() for k, v in values.items()}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "f.csv"
         with path.open("w", encoding=encoding, newline="") as fh:

@@ -144,6 +144,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads are streamed to 
 
 LOGIN_URL = "/gestion/connexion/"
 LOGIN_REDIRECT_URL = "/gestion/"
+LOGOUT_REDIRECT_URL = "/gestion/connexion/"
 
 # Secure session settings; HTTPS-only cookies unless explicitly running the local demo over HTTP.
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,103 @@
+"""``make demo``: a demo election on the embedded SQLite default, then the development server.
+
+Loads, through the real imports, a structure with several CCIs (one with sub-categories, one
+overseas CCI with a CCIT ballot only) and generated electors files, creates a demo manager
+account, prints where to go, and serves the platform on http://127.0.0.1:8000/.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+os.environ.setdefault("SCRUTIN_DEBUG", "1")
+os.environ.setdefault("SCRUTIN_HTTPS", "0")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scrutin.platform.settings")
+
+DEMO_CCIS = [
+    ("011", "CCI de l'Ain", [
+        ("C", "Commerce", "", "", 2, 6), ("I", "Industrie", "", "", 2, 5),
+        ("S", "Services", "S1", "moins de 10 salariés", 1, 4), ("S", "Services", "S2", "10 salariés et plus", 1, 4),
+    ]),
+    ("691", "CCI Lyon Métropole Saint-Étienne Roanne", [
+        ("C", "Commerce", "", "", 4, 12), ("I", "Industrie", "", "", 4, 12), ("S", "Services", "", "", 5, 16),
+    ]),
+    ("974", "CCI de La Réunion", [
+        ("C", "Commerce", "", "", 0, 14), ("I", "Industrie", "", "", 0, 12), ("S", "Services", "", "", 0, 18),
+    ]),
+]  # fmt: skip
+DEMO_ELECTORS = {"011": 1500, "691": 3000, "974": 800}
+HOST, PORT = "127.0.0.1", "8000"
+
+
+def load(folder: Path) -> list[str]:
+    from django.contrib.auth.models import Permission, User
+    from django.core.management import call_command
+
+    from scrutin.platform.electoral import imports
+    from scrutin.platform.electoral.annex7 import generate
+    from scrutin.platform.electoral.models import ImportRun, Urn
+
+    call_command("migrate", verbosity=0)
+    call_command("migrate", database="ballotbox", verbosity=0)
+    folder.mkdir(parents=True, exist_ok=True)
+    structure = folder / "structure-electorale.csv"
+    generate.write_csv(structure, generate.STRUCTURE_HEADER, generate.structure_rows(DEMO_CCIS))
+    lines = []
+    run = imports.import_structure(
+        ImportRun.objects.create(kind="structure", filename=structure.name, path=str(structure))
+    )
+    lines.append(
+        f"  structure électorale : {run.get_status_display()} ({run.summary.get('urns')} scrutins)"
+    )
+    for code, count in DEMO_ELECTORS.items():
+        urns = [
+            (u.category.code, u.subcategory_code)
+            for u in Urn.objects.filter(cci_id=code).select_related("category")
+        ]
+        path = folder / f"electeurs-{code}.csv"
+        generate.write_csv(
+            path, generate.ELECTORS_HEADER, generate.elector_rows(code, urns, count, seed=int(code))
+        )
+        run = imports.import_electors(
+            ImportRun.objects.create(kind="electors", filename=path.name, path=str(path))
+        )
+        lines.append(
+            f"  électeurs CCI {code} : {run.get_status_display()} ({run.rows} lignes) — {path}"
+        )
+    password = secrets.token_urlsafe(12)
+    user, _ = User.objects.get_or_create(
+        username="demo", defaults={"first_name": "Gestionnaire", "last_name": "Démo"}
+    )
+    user.set_password(password)
+    user.save()
+    user.user_permissions.add(Permission.objects.get(codename="manage_electoral_data"))
+    lines.append(f"  compte gestionnaire : identifiant « demo », mot de passe « {password} »")
+    return lines
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    lines = load(Path(settings.VAR_DIR) / "demo")
+    base = f"http://{HOST}:{PORT}"
+    print("\nScrutin — démonstration (base SQLite sous var/)\n", flush=True)
+    print("\n".join(lines))
+    print(f"\n  Site gestionnaire : {base}/gestion/  (imports, comptes rendus, listes de contrôle)")
+    print(
+        "  Le site de vote (identifiants des électeurs, bulletin chiffré) arrive avec les tickets #5 et #6 ;"
+    )
+    print("  la démonstration s'enrichira à chaque étape.\n  Arrêt : Ctrl+C\n", flush=True)
+    if "--no-server" in sys.argv:
+        return
+    call_command("runserver", f"{HOST}:{PORT}", use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()
