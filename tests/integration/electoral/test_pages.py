@@ -168,6 +168,7 @@ def test_cctp_4_1_2_add_correct_remove_with_reason_then_refused_after_sealing(
     assert Elector.objects.filter(number="0110000000002").exists()
 
 
+@override_settings(CELERY_TASK_ALWAYS_EAGER=True)
 def test_demo_mode_runs_the_import_in_the_background_with_progress(
     officer: Client, tmp_path: Path
 ) -> None:

@@ -66,7 +66,9 @@ def _in_thread(run_id: int) -> None:
 def dispatch(run: ImportRun) -> None:
     """Queue the import on Celery; in the embedded demo, run it in a background thread so the
     page can show its progress bar (``SCRUTIN_IMPORTS_INLINE`` runs it in the request)."""
-    if settings.CELERY_TASK_ALWAYS_EAGER and not getattr(settings, "SCRUTIN_IMPORTS_INLINE", False):
+    if getattr(settings, "SCRUTIN_IMPORTS_INLINE", False):
+        run_import(run.pk)
+    elif settings.CELERY_TASK_ALWAYS_EAGER:
         threading.Thread(target=_in_thread, args=(run.pk,), daemon=True).start()
     else:
         run_import.delay(run.pk)
