@@ -36,6 +36,7 @@ def load(folder: Path) -> list[str]:
     from django.contrib.auth.models import Permission, User
     from django.core.management import call_command
 
+    from scrutin.platform.accounts.models import Perimeter
     from scrutin.platform.electoral import imports
     from scrutin.platform.electoral.annex7 import generate
     from scrutin.platform.electoral.models import ImportRun, Urn
@@ -74,6 +75,7 @@ def load(folder: Path) -> list[str]:
     user.set_password(password)
     user.save()
     user.user_permissions.add(Permission.objects.get(codename="manage_electoral_data"))
+    Perimeter.objects.update_or_create(user=user, defaults={"national": True})
     lines.append(f"  compte gestionnaire : identifiant « demo », mot de passe « {password} »")
     return lines
 

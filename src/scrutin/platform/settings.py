@@ -105,7 +105,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "scrutin.platform.accounts",
+    "scrutin.platform.audit",
     "scrutin.platform.electoral",
+    "scrutin.platform.candidates",
+    "scrutin.platform.credentials",
     "scrutin.platform.ballotbox",
 ]
 

@@ -1,7 +1,11 @@
-"""URL configuration of the platform."""
+"""URL configuration of the platform: the management site lives under /gestion/."""
 
 from django.urls import include, path
 
 urlpatterns = [
+    path("gestion/comptes/", include("scrutin.platform.accounts.urls")),
+    path("gestion/journal/", include("scrutin.platform.audit.urls")),
+    path("gestion/candidatures/", include("scrutin.platform.candidates.urls")),
+    path("gestion/identifiants/", include("scrutin.platform.credentials.urls")),
     path("gestion/", include("scrutin.platform.electoral.urls")),
 ]

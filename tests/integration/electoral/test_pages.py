@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from pypdf import PdfReader
 
+from scrutin.platform.accounts.models import Perimeter
 from scrutin.platform.electoral.annex7 import generate
 from scrutin.platform.electoral.annex7.electors import COLUMNS, FIELDS
 from scrutin.platform.electoral.models import Elector, ElectorChange, ImportRun, Urn
@@ -25,6 +26,18 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 def officer(client: Client) -> Client:
     user = User.objects.create_user("cele", password="mot-de-passe-solide-2026")
     user.user_permissions.add(Permission.objects.get(codename="manage_electoral_data"))
+    Perimeter.objects.create(user=user, national=True)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def cele_974() -> Client:
+    """A CELE member whose perimeter is the CCI of La Réunion only."""
+    user = User.objects.create_user("cele974", password="mot-de-passe-solide-2026")
+    user.user_permissions.add(Permission.objects.get(codename="manage_electoral_data"))
+    Perimeter.objects.create(user=user, cci_codes=["974"])
+    client = Client()
     client.force_login(user)
     return client
 
@@ -183,3 +196,42 @@ def test_demo_mode_runs_the_import_in_the_background_with_progress(
             break
         time.sleep(0.05)
     assert run.status == ImportRun.Status.ACCEPTED
+
+
+@override_settings(SCRUTIN_IMPORTS_INLINE=True)
+def test_cctp_4_1_4_7_a_cele_sees_and_changes_only_its_perimeter(
+    officer: Client, cele_974: Client
+) -> None:
+    upload(
+        officer,
+        "structure",
+        csv_upload(generate.structure_rows([AIN, REUNION]), generate.STRUCTURE_HEADER, "s.csv"),
+    )
+    ain = upload(
+        officer,
+        "electors",
+        csv_upload(
+            list(generate.elector_rows("011", AIN_URNS, 3)), generate.ELECTORS_HEADER, "a.csv"
+        ),
+    )
+    dashboard = cele_974.get("/gestion/").content.decode()
+    assert "CCI de La Réunion" in dashboard and "CCI de l&#x27;Ain" not in dashboard
+    assert "Importer la structure" not in dashboard
+    assert cele_974.get("/gestion/imports/structure/nouveau/").status_code == 403
+    for url in (
+        "/gestion/cci/011/controle/",
+        "/gestion/cci/011/controle.csv",
+        "/gestion/cci/011/controle.pdf",
+        "/gestion/cci/011/electeurs/",
+        "/gestion/cci/011/electeurs/ajouter/",
+        "/gestion/electeurs/0110000000001/corriger/",
+        "/gestion/electeurs/0110000000001/retirer/",
+    ):
+        assert cele_974.get(url).status_code == 403, url
+    assert cele_974.get(f"/gestion/imports/{ain.pk}/").status_code == 404
+    assert cele_974.get(f"/gestion/imports/{ain.pk}/compte-rendu.csv").status_code == 404
+    response = cele_974.post("/gestion/imports/electors/nouveau/",
+                             {"file": csv_upload(list(generate.elector_rows("011", AIN_URNS, 2, start=9)), generate.ELECTORS_HEADER, "x.csv")})  # fmt: skip
+    assert response.status_code == 200 and "pas dans votre périmètre" in response.content.decode()
+    assert Elector.objects.filter(cci_code="011").count() == 3
+    assert cele_974.get("/gestion/cci/974/controle.csv").status_code == 200

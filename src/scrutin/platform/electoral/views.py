@@ -12,13 +12,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import changes, control, tasks
+from ..accounts.perimeters import can_access_cci, cci_codes_of, is_national
+from . import changes, control, imports, tasks
 from .annex7.electors import COLUMNS, FIELDS
 from .annex7.issues import Issue, report_csv
 from .forms import DecisionForm, ElectorForm, UploadForm
@@ -31,8 +33,22 @@ F = TypeVar("F", bound=Callable[..., HttpResponse])
 
 
 def authorised(view: F) -> F:
-    """Signed-in users holding the electoral-data permission only (perimeters: issue 8)."""
+    """Signed-in users holding the electoral-data permission; each view also checks the CCI
+    against the user's perimeter (``accounts.perimeters``)."""
     return login_required(permission_required(PERMISSION, raise_exception=True)(view))
+
+
+def _require_cci(request: HttpRequest, code: str) -> None:
+    if not can_access_cci(request.user, code):
+        raise PermissionDenied
+
+
+def _visible_runs(request: HttpRequest) -> QuerySet[ImportRun]:
+    runs = ImportRun.objects.select_related("cci")
+    codes = cci_codes_of(request.user)
+    if codes is None:
+        return runs
+    return runs.filter(Q(cci_id__in=codes) | Q(created_by=_user(request)))
 
 
 def _user(request: HttpRequest) -> User | None:
@@ -42,11 +58,14 @@ def _user(request: HttpRequest) -> User | None:
 @authorised
 def dashboard(request: HttpRequest) -> HttpResponse:
     ccis = Cci.objects.annotate(urn_count=Count("urns", distinct=True)).order_by("code")
+    codes = cci_codes_of(request.user)
+    if codes is not None:
+        ccis = ccis.filter(code__in=codes)
     counts = dict(Elector.objects.values_list("cci_code").annotate(n=Count("number")).order_by())
     for cci in ccis:
         cci.elector_count = counts.get(cci.code, 0)  # type: ignore[attr-defined]
     return render(request, "electoral/dashboard.html", {
-        "ccis": ccis, "runs": ImportRun.objects.select_related("cci")[:20],
+        "ccis": ccis, "runs": _visible_runs(request)[:20], "national": is_national(request.user),
         "sealed": Urn.objects.filter(sealed_at__isnull=False).count(),
     })  # fmt: skip
 
@@ -66,19 +85,29 @@ def _save_upload(upload: Any) -> Path:
 def upload(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ImportRun.Kind.values:
         raise Http404
+    if kind == ImportRun.Kind.STRUCTURE and not is_national(request.user):
+        raise PermissionDenied  # the structure covers every CCI: CCI France only
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        run = ImportRun.objects.create(kind=kind, filename=upload.name[:255], path=str(_save_upload(upload)),
-                                       created_by=_user(request))  # fmt: skip
-        tasks.dispatch(run)
-        return redirect("electoral:run", pk=run.pk)
+        path = _save_upload(upload)
+        cci = imports.peek_cci(path) if kind == ImportRun.Kind.ELECTORS else None
+        if cci is not None and not can_access_cci(request.user, cci):
+            path.unlink()
+            form.add_error(
+                "file", f"Ce fichier concerne la CCI {cci}, qui n'est pas dans votre périmètre."
+            )
+        else:
+            run = ImportRun.objects.create(kind=kind, filename=upload.name[:255], path=str(path),
+                                           created_by=_user(request))  # fmt: skip
+            tasks.dispatch(run)
+            return redirect("electoral:run", pk=run.pk)
     return render(request, "electoral/upload.html", {"form": form, "kind": ImportRun.Kind(kind)})
 
 
 @authorised
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(ImportRun.objects.select_related("cci"), pk=pk)
+    run = get_object_or_404(_visible_runs(request), pk=pk)
     done = run.status not in (ImportRun.Status.PENDING, ImportRun.Status.RUNNING)
     page = Paginator(run.issues.all(), 200).get_page(request.GET.get("page"))
     return render(request, "electoral/run.html", {
@@ -88,7 +117,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @authorised
 def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
-    run = get_object_or_404(ImportRun, pk=pk)
+    run = get_object_or_404(_visible_runs(request), pk=pk)
     done = run.status not in (ImportRun.Status.PENDING, ImportRun.Status.RUNNING)
     return JsonResponse({"status": run.status, "label": run.get_status_display(), "done": done,
                          "progress": 100 if done else tasks.read_progress(run.pk)})  # fmt: skip
@@ -96,7 +125,7 @@ def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 @authorised
 def run_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(ImportRun, pk=pk)
+    run = get_object_or_404(_visible_runs(request), pk=pk)
     issues = (
         Issue(i.line, i.column, i.value, i.blocking, i.message) for i in run.issues.all().iterator()
     )
@@ -107,6 +136,7 @@ def run_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 @authorised
 def control_view(request: HttpRequest, code: str, fmt: str = "html") -> HttpResponse:
+    _require_cci(request, code)
     data = control.control_list(get_object_or_404(Cci, code=code))
     if fmt == "csv":
         response = HttpResponse(control.control_csv(data), content_type="text/csv; charset=utf-8")
@@ -122,6 +152,7 @@ def control_view(request: HttpRequest, code: str, fmt: str = "html") -> HttpResp
 
 @authorised
 def electors(request: HttpRequest, code: str) -> HttpResponse:
+    _require_cci(request, code)
     cci = get_object_or_404(Cci, code=code)
     query = request.GET.get("q", "").strip()
     rows = Elector.objects.filter(cci_code=code).select_related("urn")
@@ -164,6 +195,7 @@ def _elector_form_page(request: HttpRequest, cci: Cci, elector: Elector | None) 
 @authorised
 @require_http_methods(["GET", "POST"])
 def elector_add(request: HttpRequest, code: str) -> HttpResponse:
+    _require_cci(request, code)
     return _elector_form_page(request, get_object_or_404(Cci, code=code), None)
 
 
@@ -171,6 +203,7 @@ def elector_add(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def elector_correct(request: HttpRequest, number: str) -> HttpResponse:
     elector = get_object_or_404(Elector, number=number)
+    _require_cci(request, elector.cci_code)
     return _elector_form_page(request, get_object_or_404(Cci, code=elector.cci_code), elector)
 
 
@@ -178,6 +211,7 @@ def elector_correct(request: HttpRequest, number: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def elector_remove(request: HttpRequest, number: str) -> HttpResponse:
     elector = get_object_or_404(Elector.objects.select_related("urn"), number=number)
+    _require_cci(request, elector.cci_code)
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CredentialsConfig(AppConfig):
+    name = "scrutin.platform.credentials"
+    label = "credentials"
+    verbose_name = "Identifiants des électeurs"
