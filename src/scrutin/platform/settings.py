@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "scrutin.platform.electoral",
     "scrutin.platform.candidates",
     "scrutin.platform.credentials",
+    "scrutin.platform.voting",
     "scrutin.platform.ballotbox",
 ]
 

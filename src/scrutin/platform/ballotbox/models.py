@@ -11,6 +11,9 @@ class Ballot(models.Model):
     fingerprint = models.CharField(max_length=64, primary_key=True)
     urn_code = models.CharField(max_length=16, db_index=True)
     content = models.JSONField()
+    # SHA-256 of the ballot's ciphertexts alone: a ballot replaying another's ciphertexts with
+    # fresh proofs is refused (design crypto.md).
+    ciphertexts = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["fingerprint"]
@@ -19,3 +22,14 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return f"bulletin {self.fingerprint[:12]}…"
+
+
+class BallotIntent(models.Model):
+    """Tags a just-stored ballot with the hash of its cast's token until the émargement is
+    recorded (then deleted): the only, short-lived, link used for crash recovery."""
+
+    token_hash = models.CharField(max_length=64, primary_key=True)
+    fingerprint = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return f"intent {self.token_hash[:12]}…"

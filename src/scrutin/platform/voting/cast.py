@@ -1,0 +1,208 @@
+"""Casting a ballot: stored in the ballot box and émargement recorded — both or neither, even
+if the process is killed at any point, and one vote per right under concurrent casts
+(CCTP 4.1.4.3, 4.1.4.4; design README §3.5).
+
+The ballot box and the émargement list live in two databases with no shared transaction, so a
+cast runs four short transactions around a random token ``t``:
+
+1. ``default``: lock the right; refuse if it has voted or has a cast in progress; write
+   ``CastIntent(elector, t)`` and commit — the durable mark that a cast started.
+2. ``ballotbox``: store the ballot and ``BallotIntent(H(t), tracker)``; commit.
+3. ``default``: delete the intent and write the ``Emargement``; commit. If the intent is gone
+   (recovery decided the cast failed), undo step 2 instead.
+4. ``ballotbox``: delete ``BallotIntent(H(t))``.
+
+``recover()`` settles intents left by a crash: if the ballot box holds ``H(t)`` the ballot was
+stored, so the émargement is written; otherwise the intent is dropped and the elector may vote
+again. The link between elector and ballot (``t`` ↔ ``H(t)``) exists only while a cast is in
+flight or until recovery runs; the ballot box never holds a timestamp or an elector number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from scrutin.crypto.ballot import InvalidBallot, ballot_tracker, check_ballot_json
+from scrutin.crypto.encoding import EncodingError, canonical_json
+from scrutin.crypto.params import parse_parameters
+
+from ..ballotbox.models import Ballot, BallotIntent
+from ..electoral.models import Elector
+from .models import CastIntent, Emargement, UrnElection
+
+BALLOTBOX = "ballotbox"
+STALE_AFTER = timedelta(minutes=2)
+
+
+class CastRefused(Exception):
+    """The cast is refused; ``message`` is for the voter (French), ``code`` for the program."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CastResult:
+    tracker: str
+    voted_at: datetime
+    election_fingerprint: str
+
+
+def _crash_point(name: str) -> None:
+    """Fault injection for the crash tests: ``SCRUTIN_CRASH_AT=<name>`` kills the process here,
+    with no clean-up at all (``os._exit``), as a power cut or ``kill -9`` would."""
+    if os.environ.get("SCRUTIN_CRASH_AT") == name:
+        os._exit(137)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def ciphertexts_digest(ballot_json: dict[str, Any]) -> str:
+    """SHA-256 over the ballot's ciphertexts only (not its proofs)."""
+    cts = [[a["choices"], a["blank"]] for a in ballot_json["answers"]]
+    return hashlib.sha256(canonical_json(cts)).hexdigest()
+
+
+def _check_open(election: UrnElection, now: datetime) -> None:
+    if election.closed_at is not None or now >= election.closes_at:
+        raise CastRefused("closed", "Le vote est clos : il n'est plus possible de voter.")
+    if now < election.opens_at:
+        raise CastRefused("not-open", "Le vote n'est pas encore ouvert.")
+    if election.suspended:
+        raise CastRefused("suspended", election.suspension_message or "Le vote est suspendu.")
+
+
+def cast_ballot(elector: Elector, ballot_json: object) -> CastResult:
+    """Verify and store ``ballot_json`` for ``elector``'s voting right, or raise CastRefused."""
+    election = UrnElection.objects.select_related("urn").get(urn_id=elector.urn_id)
+    _check_open(election, timezone.now())
+    params = parse_parameters(election.params)
+    try:
+        check_ballot_json(params, ballot_json)
+    except (InvalidBallot, EncodingError) as exc:
+        raise CastRefused(
+            "invalid-ballot", "Le bulletin reçu n'est pas valide : il n'a pas été enregistré."
+        ) from exc
+    assert isinstance(ballot_json, dict)
+    tracker = str(ballot_tracker(ballot_json))
+    digest = ciphertexts_digest(ballot_json)
+    token = secrets.token_hex(32)
+
+    # 1. durable intent, one per right
+    try:
+        with transaction.atomic():
+            Elector.objects.select_for_update().filter(number=elector.number).first()
+            if Emargement.objects.filter(elector_number=elector.number).exists():
+                raise CastRefused("already-voted", "Vous avez déjà voté avec cet identifiant.")
+            stale = CastIntent.objects.filter(elector_number=elector.number).first()
+            if stale is not None:
+                if timezone.now() - stale.created_at < STALE_AFTER:
+                    raise CastRefused(
+                        "in-progress", "Un vote avec cet identifiant est en cours d'enregistrement."
+                    )
+                _settle(stale)
+                if Emargement.objects.filter(elector_number=elector.number).exists():
+                    raise CastRefused("already-voted", "Vous avez déjà voté avec cet identifiant.")
+            CastIntent.objects.create(
+                elector_number=elector.number, urn_id=elector.urn_id, token=token
+            )
+    except IntegrityError as exc:  # a concurrent cast won the unique constraint
+        raise CastRefused(
+            "in-progress", "Un vote avec cet identifiant est en cours d'enregistrement."
+        ) from exc
+    _crash_point("after-intent")
+
+    # 2. the ballot, tagged with H(token)
+    try:
+        with transaction.atomic(using=BALLOTBOX):
+            Ballot.objects.using(BALLOTBOX).create(
+                fingerprint=tracker,
+                urn_code=election.urn.code,
+                content=ballot_json,
+                ciphertexts=digest,
+            )
+            BallotIntent.objects.using(BALLOTBOX).create(
+                token_hash=_token_hash(token), fingerprint=tracker
+            )
+    except IntegrityError as exc:
+        CastIntent.objects.filter(token=token).delete()
+        raise CastRefused(
+            "duplicate", "Ce bulletin a déjà été déposé dans l'urne : il est refusé."
+        ) from exc
+    _crash_point("after-ballot")
+
+    # 3. émargement, unless recovery already gave up on this cast
+    voted_at = timezone.now()
+    with transaction.atomic():
+        intent = CastIntent.objects.select_for_update().filter(token=token).first()
+        if intent is not None:
+            intent.delete()
+            Emargement.objects.create(
+                elector_number=elector.number, urn_id=elector.urn_id, voted_at=voted_at
+            )
+    if intent is None:
+        _undo_ballot(token)
+        raise CastRefused(
+            "interrupted", "L'enregistrement de votre vote a été interrompu : votez à nouveau."
+        )
+    _crash_point("after-emargement")
+
+    # 4. forget the link
+    BallotIntent.objects.using(BALLOTBOX).filter(token_hash=_token_hash(token)).delete()
+    return CastResult(tracker, voted_at, election.fingerprint)
+
+
+def _undo_ballot(token: str) -> None:
+    with transaction.atomic(using=BALLOTBOX):
+        intent = BallotIntent.objects.using(BALLOTBOX).filter(token_hash=_token_hash(token)).first()
+        if intent is not None:
+            Ballot.objects.using(BALLOTBOX).filter(fingerprint=intent.fingerprint).delete()
+            intent.delete()
+
+
+def _settle(intent: CastIntent) -> str:
+    """Finish or drop one interrupted cast (caller holds a transaction on ``default``)."""
+    token_hash = _token_hash(intent.token)
+    stored = BallotIntent.objects.using(BALLOTBOX).filter(token_hash=token_hash).exists()
+    intent.delete()
+    if stored:
+        Emargement.objects.get_or_create(
+            elector_number=intent.elector_number,
+            defaults={"urn_id": intent.urn_id, "voted_at": timezone.now()},
+        )
+        BallotIntent.objects.using(BALLOTBOX).filter(token_hash=token_hash).delete()
+        return "completed"
+    return "dropped"
+
+
+def recover(older_than: timedelta = STALE_AFTER) -> dict[str, int]:
+    """Settle every cast interrupted by a crash; run at start-up and periodically."""
+    outcome = {"completed": 0, "dropped": 0, "orphans": 0}
+    limit = timezone.now() - older_than
+    for pk in list(CastIntent.objects.filter(created_at__lte=limit).values_list("pk", flat=True)):
+        with transaction.atomic():
+            intent = CastIntent.objects.select_for_update().filter(pk=pk).first()
+            if intent is not None:
+                outcome[_settle(intent)] += 1
+    # Step 4 interrupted: the émargement is written, only the tag remains. Read the tags
+    # before the live intents: a cast that tags its ballot after the first read is not seen,
+    # and one tagged before it already has its intent written, so is seen as live.
+    tags = list(BallotIntent.objects.using(BALLOTBOX).values_list("token_hash", flat=True))
+    live = {_token_hash(t) for t in CastIntent.objects.values_list("token", flat=True)}
+    for token_hash in tags:
+        if token_hash not in live:
+            BallotIntent.objects.using(BALLOTBOX).filter(token_hash=token_hash).delete()
+            outcome["orphans"] += 1
+    return outcome
