@@ -8,4 +8,5 @@ urlpatterns = [
     path("gestion/candidatures/", include("scrutin.platform.candidates.urls")),
     path("gestion/identifiants/", include("scrutin.platform.credentials.urls")),
     path("gestion/", include("scrutin.platform.electoral.urls")),
+    path("vote/", include("scrutin.platform.voting.urls")),
 ]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "voting"
+urlpatterns = [
+    path("", views.login, name="login"),
+    path("date-de-naissance/", views.challenge, name="challenge"),
+    path("bulletin/", views.ballot, name="ballot"),
+    path("depot/", views.deposit, name="deposit"),
+    path("prolonger/", views.keepalive, name="keepalive"),
+    path("deconnexion/", views.logout, name="logout"),
+]

@@ -1,0 +1,210 @@
+"""The voters' site (issue 6): login in two steps, ballot, recap and confirmation in the
+browser, encrypted cast, receipt. The voter's choices never reach the server in clear: the
+ballot page chooses, recaps and encrypts in the browser and posts only the encrypted ballot."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ..electoral.models import Elector
+from . import cast, throttle
+from .elections import ballot_items
+from .models import Emargement, UrnElection
+from .receipts import make_receipt
+
+SESSION_KEY = "voter"
+SESSION_SECONDS = getattr(settings, "SCRUTIN_VOTER_SESSION_SECONDS", 20 * 60)
+GENERIC_FAILURE = (
+    "Identifiant ou code confidentiel incorrect. Vérifiez votre courrier et réessayez."
+)
+
+
+def _source(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _paris(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M")
+
+
+def _locked_message(until: float) -> str:
+    end = timezone.localtime(datetime.fromtimestamp(until, tz=timezone.get_current_timezone()))
+    return (
+        "Trop d'essais incorrects. Par sécurité, la connexion est bloquée jusqu'à "
+        f"{end:%H:%M} (heure de Paris). Ce délai ne peut pas être raccourci."
+    )
+
+
+def _voter(request: HttpRequest, step: str = "ready") -> Elector | None:
+    data = request.session.get(SESSION_KEY)
+    if not data or data.get("step") != step:
+        return None
+    request.session.set_expiry(SESSION_SECONDS)
+    return (
+        Elector.objects.select_related("urn", "urn__cci", "urn__category")
+        .filter(number=data["number"])
+        .first()
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    """Step 1: identifier and secret code (CCTP 4.1.4.2)."""
+    error = ""
+    identifier = ""
+    if request.method == "POST":
+        from ..credentials.services import authenticate
+
+        identifier = request.POST.get("identifiant", "").strip()[:40]
+        code = request.POST.get("code", "")[:40]
+        until = throttle.locked_until(identifier, _source(request))
+        if until is not None:
+            error = _locked_message(until)
+        else:
+            credential = authenticate(identifier, code)
+            if credential is None:
+                until = throttle.record_failure(identifier, _source(request))
+                error = _locked_message(until) if until else GENERIC_FAILURE
+            else:
+                throttle.record_success(identifier)
+                request.session.cycle_key()
+                number = throttle.normalise_identifier(identifier)
+                elector = Elector.objects.get(number=number)
+                step = "challenge" if elector.birth_date is not None else "ready"
+                request.session[SESSION_KEY] = {"number": number, "step": step}
+                request.session.set_expiry(SESSION_SECONDS)
+                return redirect("voting:challenge" if step == "challenge" else "voting:ballot")
+    return render(request, "voting/login.html", {"error": error, "identifier": identifier})
+
+
+def _birth_date_matches(elector: Elector, ddmmyyyy: str) -> bool:
+    expected = elector.birth_date.strftime("%d%m%Y") if elector.birth_date else ""
+    return hmac.compare_digest(expected.encode(), ddmmyyyy.encode())
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def challenge(request: HttpRequest) -> HttpResponse:
+    """Step 2: the birth date, unless the electors file said 01011901 (annex 7.1.3 col. 10)."""
+    elector = _voter(request, "challenge")
+    if elector is None:
+        return redirect("voting:login")
+    error = ""
+    if request.method == "POST":
+        day, month, year = (request.POST.get(k, "").strip() for k in ("jour", "mois", "annee"))
+        value = f"{day.zfill(2)}{month.zfill(2)}{year}"
+        until = throttle.locked_until(elector.number, _source(request))
+        if until is not None:
+            error = _locked_message(until)
+        elif _birth_date_matches(elector, value):
+            throttle.record_success(elector.number)
+            request.session[SESSION_KEY] = {"number": elector.number, "step": "ready"}
+            return redirect("voting:ballot")
+        else:
+            until = throttle.record_failure(elector.number, _source(request))
+            error = _locked_message(until) if until else "Date de naissance incorrecte."
+    return render(request, "voting/challenge.html", {"error": error})
+
+
+def _closed_page(
+    request: HttpRequest, election: UrnElection | None, elector: Elector
+) -> HttpResponse | None:
+    now = timezone.now()
+    if election is None:
+        return render(request, "voting/message.html", {"title": "Le vote n'est pas ouvert",
+                      "message": "Le vote de votre scrutin n'est pas encore organisé sur ce site."}, status=403)  # fmt: skip
+    if election.suspended:
+        return render(request, "voting/message.html", {"title": "Vote suspendu",
+                      "message": election.suspension_message or "La commission a suspendu le vote."}, status=503)  # fmt: skip
+    if now < election.opens_at:
+        return render(request, "voting/message.html", {"title": "Le vote n'est pas encore ouvert",
+                      "message": f"Le vote ouvrira le {_paris(election.opens_at)} (heure de Paris)."}, status=403)  # fmt: skip
+    if election.closed_at is not None or now >= election.closes_at:
+        return render(request, "voting/message.html", {"title": "Le vote est clos",
+                      "message": f"Le vote a été clos le {_paris(election.closes_at)} (heure de Paris)."}, status=403)  # fmt: skip
+    if Emargement.objects.filter(elector_number=elector.number).exists():
+        return render(request, "voting/message.html", {"title": "Vous avez déjà voté",
+                      "message": "Un vote a déjà été enregistré avec cet identifiant. Merci de votre participation."})  # fmt: skip
+    return None
+
+
+def _ballot_context(elector: Elector, election: UrnElection) -> dict[str, Any]:
+    questions = []
+    params = {q["id"]: q for q in election.params["questions"]}
+    for question in elector.urn.questions.order_by("position"):
+        qid = question.kind.lower()
+        if qid not in params:
+            continue
+        questions.append(
+            {
+                "question": question,
+                "id": qid,
+                "max": params[qid]["max"],
+                "items": ballot_items(question),
+            }
+        )
+    return {"elector": elector, "urn": elector.urn, "questions": questions, "election": election,
+            "closes_at": _paris(election.closes_at), "session_seconds": SESSION_SECONDS}  # fmt: skip
+
+
+@never_cache
+def ballot(request: HttpRequest) -> HttpResponse:
+    elector = _voter(request)
+    if elector is None:
+        return redirect("voting:login")
+    election = UrnElection.objects.filter(urn_id=elector.urn_id).first()
+    closed = _closed_page(request, election, elector)
+    if closed is not None:
+        return closed
+    assert election is not None
+    context = _ballot_context(elector, election)
+    context["params_json"] = json.dumps(election.params, ensure_ascii=False)
+    return render(request, "voting/ballot.html", context)
+
+
+@never_cache
+@require_POST
+def deposit(request: HttpRequest) -> HttpResponse:
+    """Receives the encrypted ballot (never the choices), casts it, answers with the receipt."""
+    elector = _voter(request)
+    if elector is None:
+        return render(request, "voting/message.html", {"title": "Session expirée",
+                      "message": "Votre session a expiré : reconnectez-vous pour voter."}, status=403)  # fmt: skip
+    try:
+        ballot_json = json.loads(request.POST.get("bulletin", ""))
+    except json.JSONDecodeError:
+        ballot_json = None
+    try:
+        result = cast.cast_ballot(elector, ballot_json)
+    except cast.CastRefused as refused:
+        status = 409 if refused.code in ("already-voted", "in-progress", "duplicate") else 400
+        return render(request, "voting/message.html", {"title": "Vote non enregistré", "message": refused.message},
+                      status=status)  # fmt: skip
+    receipt = make_receipt(
+        result.election_fingerprint, elector.urn.code, result.tracker, result.voted_at
+    )
+    request.session.flush()  # the voter is signed out; nothing of the cast stays in the session
+    return render(request, "voting/receipt.html", {"receipt": receipt, "voted_at": _paris(result.voted_at),
+                  "document_json": json.dumps(receipt.document, ensure_ascii=False)})  # fmt: skip
+
+
+@never_cache
+def keepalive(request: HttpRequest) -> JsonResponse:
+    """Extends the session when the voter asks for more time (RGAA 13.1)."""
+    return JsonResponse({"ok": _voter(request) is not None, "seconds": SESSION_SECONDS})
+
+
+def logout(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    return redirect("voting:login")

@@ -1,0 +1,198 @@
+"""The ballot page in real Chromium (issue 6, steps 3 to 6): choose, recap, confirm, encrypt in
+the browser, cast, receipt; accessibility (axe-core), keyboard, 320 px."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from scrutin.crypto.ballot import check_ballot_json
+from scrutin.crypto.params import parse_parameters
+from scrutin.platform.ballotbox.models import Ballot
+from scrutin.platform.candidates.models import Candidate, Groupement
+from scrutin.platform.electoral import imports
+from scrutin.platform.electoral.annex7 import generate
+from scrutin.platform.electoral.models import ImportRun, Urn
+from scrutin.platform.voting import elections
+from scrutin.platform.voting.models import Emargement, UrnElection
+from scrutin.record.simulate import run_ceremony
+
+from .conftest import axe_violations
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(databases=["default", "ballotbox"], transaction=True),
+]
+AIN = ("011", "CCI de l'Ain", [("C", "Commerce", "", "", 2, 3)])
+
+
+def person(question: Any, last: str, first: str, **extra: Any) -> dict[str, Any]:
+    return {"question": question, "civility": "Mme" if first.endswith("e") else "M.", "last_name": last,
+            "first_name": first, "birth_date": date(1970, 1, 1), "activity": "Commerce de détail",
+            "town": "Bourg-en-Bresse", **extra}  # fmt: skip
+
+
+@pytest.fixture
+def voting_urn(tmp_path: Path) -> Urn:
+    path = tmp_path / "s.csv"
+    generate.write_csv(path, generate.STRUCTURE_HEADER, generate.structure_rows([AIN]))
+    imports.import_structure(
+        ImportRun.objects.create(kind="structure", filename="s", path=str(path))
+    )
+    path = tmp_path / "e.csv"
+    generate.write_csv(
+        path, generate.ELECTORS_HEADER, generate.elector_rows("011", [("C", "")], 10)
+    )
+    imports.import_electors(ImportRun.objects.create(kind="electors", filename="e", path=str(path)))
+    urn = Urn.objects.get(code="011-C")
+    ccir, ccit = urn.questions.order_by("position")
+    g1 = Groupement.objects.create(question=ccir, name="Agir pour l'Ain", registration=1)
+    Candidate.objects.create(groupement=g1, position=1, **person(ccir, "Martin", "Claire"))
+    Candidate.objects.create(groupement=g1, position=2, **person(ccir, "Durand", "Paul"))
+    Candidate.objects.create(registration=2, **person(ccir, "Petit", "Anne"))
+    g2 = Groupement.objects.create(question=ccit, name="Commerce uni", registration=1)
+    for i, (last, first) in enumerate(
+        [("Roux", "Julie"), ("Simon", "Marc"), ("Leroy", "Lucie")], start=1
+    ):
+        Candidate.objects.create(groupement=g2, position=i, **person(ccit, last, first))
+    Candidate.objects.create(registration=2, **person(ccit, "Moreau", "Louis"))
+    from scrutin.crypto import dkg
+
+    ceremony = dkg.Ceremony(
+        "urn-011-C", "ristretto255", dkg.TrusteeId("president"), (dkg.TrusteeId("assessor-1"),), 1
+    )
+    trustees, _ = run_ceremony(ceremony)
+    now = timezone.now()
+    elections.open_election(
+        urn, trustees, "ristretto255", now - timedelta(hours=1), now + timedelta(hours=1)
+    )
+    return urn
+
+
+def signed_in(page: Any, live_server: Any, number: str) -> None:
+    """A voter session as after a successful login (the login itself is tested separately)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store["voter"] = {"number": number, "step": "ready"}
+    store.create()
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key,
+                               "url": live_server.url}])  # fmt: skip
+
+
+def test_cctp_4_1_4_5_whole_ballot_path_in_chromium(
+    voting_urn: Urn, page: Any, live_server: Any
+) -> None:
+    signed_in(page, live_server, "0110000000001")
+    page.goto(f"{live_server.url}/vote/bulletin/")
+    assert axe_violations(page) == []
+    page.get_by_role(
+        "button", name="Choisir tout le groupement (2 candidats)"
+    ).click()  # CCIR, 2 seats
+    page.get_by_label("M. Marc SIMON").check()  # CCIT: panachage
+    page.get_by_label("M. Louis MOREAU").check()
+    assert "2 candidats choisis sur 3" in page.locator("#compteur-ccit").inner_text()
+    page.get_by_role("button", name="Vérifier mon vote").click()
+    recap = page.locator("#recap-contenu").inner_text()
+    assert "Mme Claire MARTIN" in recap and "M. Paul DURAND" in recap and "M. Louis MOREAU" in recap
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Je confirme mon vote (définitif)").click()
+    page.wait_for_selector("text=Votre vote est enregistré")
+    assert axe_violations(page) == []
+    tracker = page.locator("code.tracker").first.inner_text()
+    ballots = list(Ballot.objects.using("ballotbox").all())
+    assert [b.fingerprint for b in ballots] == [tracker]
+    params = parse_parameters(UrnElection.objects.get(urn=voting_urn).params)
+    check_ballot_json(params, ballots[0].content)  # the stored ballot verifies
+    assert Emargement.objects.filter(elector_number="0110000000001").exists()
+
+
+def test_too_many_choices_are_refused_and_announced(
+    voting_urn: Urn, page: Any, live_server: Any
+) -> None:
+    signed_in(page, live_server, "0110000000002")
+    page.goto(f"{live_server.url}/vote/bulletin/")
+    page.get_by_label("Mme Claire MARTIN").check()
+    page.get_by_label("M. Paul DURAND").check()
+    page.get_by_label("Mme Anne PETIT").click()  # a third choice for 2 seats
+    assert not page.get_by_label("Mme Anne PETIT").is_checked()
+    alert = page.locator("#probleme-ccir")
+    assert alert.is_visible() and "plus de 2 candidats" in alert.inner_text()
+    assert alert.get_attribute("role") == "alert"
+
+
+def test_blank_vote_must_be_explicit_then_is_cast(
+    voting_urn: Urn, page: Any, live_server: Any
+) -> None:
+    signed_in(page, live_server, "0110000000003")
+    page.goto(f"{live_server.url}/vote/bulletin/")
+    page.get_by_role("button", name="Vérifier mon vote").click()
+    assert "cochez « Je vote blanc »" in page.locator("#probleme-ccir").inner_text()
+    page.locator("#blanc-ccir").check()
+    page.locator("#blanc-ccit").check()
+    page.get_by_role("button", name="Vérifier mon vote").click()
+    assert page.locator("#recap-contenu").inner_text().count("Vote blanc.") == 2
+    page.get_by_role("button", name="Modifier mon vote").click()
+    assert page.locator("#blanc-ccir").is_visible()
+    page.get_by_role("button", name="Vérifier mon vote").click()
+    page.get_by_role("button", name="Je confirme mon vote (définitif)").click()
+    page.wait_for_selector("text=Votre vote est enregistré")
+    assert Ballot.objects.using("ballotbox").count() == 1
+
+
+def test_keyboard_only_at_320px(voting_urn: Urn, browser: Any, live_server: Any) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="fr-FR")
+    page = context.new_page()
+    signed_in(page, live_server, "0110000000004")
+    page.goto(f"{live_server.url}/vote/bulletin/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.locator("#c" + str(Candidate.objects.get(last_name="Petit").pk)).focus()
+    page.keyboard.press("Space")
+    for last in ("Roux",):
+        page.locator("#c" + str(Candidate.objects.get(last_name=last).pk)).focus()
+        page.keyboard.press("Space")
+    page.locator("#vers-recap").focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "titre-recap"
+    page.locator("#confirmer").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Votre vote est enregistré")
+    context.close()
+
+
+def test_second_attempt_is_refused_politely(voting_urn: Urn, page: Any, live_server: Any) -> None:
+    Emargement.objects.create(
+        elector_number="0110000000005", urn=voting_urn, voted_at=timezone.now()
+    )
+    signed_in(page, live_server, "0110000000005")
+    page.goto(f"{live_server.url}/vote/bulletin/")
+    assert page.get_by_role("heading", name="Vous avez déjà voté").is_visible()
+
+
+def test_cctp_4_1_5_suspended_election_shows_the_commission_message(
+    voting_urn: Urn, page: Any, live_server: Any
+) -> None:
+    UrnElection.objects.filter(urn=voting_urn).update(
+        suspended=True, suspension_message="Vote suspendu : incident technique en cours."
+    )
+    signed_in(page, live_server, "0110000000006")
+    page.goto(f"{live_server.url}/vote/bulletin/")
+    assert "incident technique" in page.locator("main").inner_text()
+    assert page.locator("#vote-app").count() == 0
+
+
+def test_without_javascript_the_voter_gets_an_explanation(
+    voting_urn: Urn, browser: Any, live_server: Any
+) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
+    page = context.new_page()
+    signed_in(page, live_server, "0110000000007")
+    page.goto(f"{live_server.url}/vote/bulletin/")
+    text = page.locator("main").inner_text()
+    assert "activez JavaScript" in text and "Aucune installation" in text
+    assert not page.locator("#vers-recap").is_visible()
+    context.close()
