@@ -1,0 +1,159 @@
+"""Print-outs for the COE (CCTP 4.1.3): the electoral list, the candidatures and the list of
+professions de foi of an urn, as PDF (ReportLab, like ``electoral.control``).
+
+``invariant=True`` gives byte-identical output for the same data and ``produced_at``
+(ReportLab's invariant mode: fixed document ID and a creation date of 2000-01-01 UTC), which
+the golden-file tests use.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+
+from ..electoral.models import Urn
+from .models import Candidate, Groupement, ProfessionDeFoi
+from .services import current_seal, ordered_entries
+
+CHUNK = 60  # rows per table: ReportLab splits long tables slowly
+
+
+def _urn_title(urn: Urn) -> str:
+    sub = f" — {urn.subcategory_label}" if urn.subcategory_label else ""
+    return f"{urn.cci.label} ({urn.cci_id}) — {urn.category_type_label} {urn.category.label}{sub}"
+
+
+def _build(title: str, urn: Urn, produced_at: datetime | None, invariant: bool,
+           body: Iterable[Any], landscape_page: bool = False) -> bytes:  # fmt: skip
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=landscape(A4) if landscape_page else A4, title=f"{title} — {urn.code}",
+        author="Scrutin", leftMargin=15 * mm, rightMargin=15 * mm, invariant=1 if invariant else 0,
+    )  # fmt: skip
+    styles = getSampleStyleSheet()
+    produced = timezone.localtime(produced_at or timezone.now()).strftime("%d/%m/%Y à %H:%M")
+    seal = current_seal(urn)
+    state = (f"Candidatures scellées le {timezone.localtime(seal.sealed_at):%d/%m/%Y à %H:%M}, "
+             f"empreinte SHA-256 {seal.fingerprint}." if seal else "Candidatures non scellées.")  # fmt: skip
+    story = [
+        Paragraph(escape(f"{title} — scrutin {urn.code}"), styles["Title"]),
+        Paragraph(escape(_urn_title(urn)), styles["Normal"]),
+        Paragraph(escape(f"Éditée le {produced} (heure de Paris). {state}"), styles["Normal"]),
+        Spacer(1, 5 * mm),
+        *body,
+    ]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _tables(header: list[str], rows: list[list[Any]], widths: list[float]) -> list[Any]:
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    style = TableStyle([
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8), ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+    ])  # fmt: skip
+    out = []
+    for start in range(0, max(len(rows), 1), CHUNK):
+        table = Table([header, *rows[start : start + CHUNK]], colWidths=widths, repeatRows=1)
+        table.setStyle(style)
+        out.append(table)
+    return out
+
+
+def _p(text: str) -> Any:
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph
+
+    style = getSampleStyleSheet()["Normal"].clone("cell", fontSize=8, leading=10)
+    return Paragraph(escape(text), style)
+
+
+def electors_pdf(
+    urn: Urn, *, produced_at: datetime | None = None, invariant: bool = False
+) -> bytes:
+    """The electoral list of an urn: number, name, company, postal address."""
+    from reportlab.lib.units import mm
+
+    rows = []
+    for e in urn.electors.order_by("number").iterator(chunk_size=2000):
+        name = f"{e.civility} {e.usage_name} {e.first_name}".strip()
+        address = ", ".join(x for x in (e.postal_street, e.postal_place,
+                                        f"{e.postal_code} {e.postal_city}".strip()) if x)  # fmt: skip
+        rows.append([e.number, _p(name), _p(e.company_name), _p(address)])
+    body = [*_tables(["Numéro", "Électeur", "Entreprise", "Adresse"], rows,
+                     [32 * mm, 50 * mm, 60 * mm, 125 * mm]),
+            _p(f"{len(rows)} électeur{'s' if len(rows) > 1 else ''} inscrit{'s' if len(rows) > 1 else ''}.")]  # fmt: skip
+    return _build("Liste électorale", urn, produced_at, invariant, body, landscape_page=True)
+
+
+def _candidate_cells(c: Candidate, rank: str) -> list[Any]:
+    sub = c.substitute_display
+    if sub and c.substitute_same_sex:
+        sub += " (même sexe que le candidat : à vérifier)"
+    return [rank, _p(str(c)), c.birth_date.strftime("%d/%m/%Y"),
+            _p(", ".join(x for x in (c.activity, c.town, c.delegation) if x)), _p(sub or "—")]  # fmt: skip
+
+
+def candidatures_pdf(urn: Urn, *, produced_at: datetime | None = None,
+                     invariant: bool = False) -> bytes:  # fmt: skip
+    """Every ballot of the urn with its groupements and individual candidacies, in order."""
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Spacer
+
+    styles = getSampleStyleSheet()
+    body: list[Any] = []
+    widths = [14 * mm, 50 * mm, 22 * mm, 48 * mm, 46 * mm]
+    header = ["Rang", "Candidat", "Naissance", "Activité, commune, délégation", "Suppléant"]
+    for question in urn.questions.order_by("position"):
+        body.append(Paragraph(escape(f"{question.title} — {question.seats} siège"
+                                     f"{'s' if question.seats > 1 else ''}"), styles["Heading2"]))  # fmt: skip
+        entries = ordered_entries(question)
+        if not entries:
+            body.append(Paragraph("Aucune candidature.", styles["Normal"]))
+        for entry in entries:
+            if isinstance(entry, Groupement):
+                members = list(entry.candidates.order_by("position"))
+                body.append(Paragraph(escape(
+                    f"{entry.registration}. Groupement « {entry.name} » — {len(members)} candidat"
+                    f"{'s' if len(members) > 1 else ''} pour {question.seats} siège{'s' if question.seats > 1 else ''}"
+                ), styles["Heading4"]))  # fmt: skip
+                rows = [_candidate_cells(c, str(c.position)) for c in members]
+            else:
+                body.append(
+                    Paragraph(f"{entry.registration}. Candidature individuelle", styles["Heading4"])
+                )
+                rows = [_candidate_cells(entry, "—")]
+            body.extend(_tables(header, rows, widths))
+        body.append(Spacer(1, 4 * mm))
+    return _build("Candidatures", urn, produced_at, invariant, body)
+
+
+def professions_pdf(urn: Urn, *, produced_at: datetime | None = None,
+                    invariant: bool = False) -> bytes:  # fmt: skip
+    """The professions de foi deposited for the urn: owner, file, pages, size, SHA-256."""
+    from reportlab.lib.units import mm
+
+    rows = []
+    docs = ProfessionDeFoi.objects.filter(
+        groupement__question__urn=urn
+    ) | ProfessionDeFoi.objects.filter(candidate__question__urn=urn)
+    for doc in docs.select_related("groupement__question", "candidate__question").order_by("pk"):
+        rows.append([doc.question.kind, _p(doc.owner_label), _p(doc.filename), str(doc.pages),
+                     f"{doc.size / 1024:.0f} Ko", f"{doc.sha256[:32]}\n{doc.sha256[32:]}"])  # fmt: skip
+    body = _tables(["Bulletin", "Groupement ou candidat", "Fichier", "Pages", "Taille", "SHA-256"],
+                   rows, [16 * mm, 45 * mm, 40 * mm, 12 * mm, 15 * mm, 52 * mm])  # fmt: skip
+    return _build("Professions de foi", urn, produced_at, invariant, body)
