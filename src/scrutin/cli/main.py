@@ -21,6 +21,7 @@ COMMAND_MODULES: list[str] = [
     "record",
     "verify",
     "candidates",
+    "accounts",
 ]
 
 

@@ -122,6 +122,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "scrutin.platform.accounts.middleware.ContentSecurityPolicyMiddleware",
+    "scrutin.platform.accounts.middleware.IdleTimeoutMiddleware",
+    "scrutin.platform.accounts.middleware.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "scrutin.platform.urls"
@@ -151,15 +154,45 @@ LOGIN_URL = "/gestion/connexion/"
 LOGIN_REDIRECT_URL = "/gestion/"
 LOGOUT_REDIRECT_URL = "/gestion/connexion/"
 
+# Accounts (CCTP 4.1.4.7; docs/permissions.md): lockout counters in the cache (Redis when
+# configured), strict passwords, second factor, idle timeout, CSP.
+AUTHENTICATION_BACKENDS = ["scrutin.platform.accounts.backends.LockoutBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]  # fmt: skip
+SCRUTIN_LOGIN_MAX_FAILURES = int(os.environ.get("SCRUTIN_LOGIN_MAX_FAILURES", "5"))
+SCRUTIN_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("SCRUTIN_LOGIN_MAX_FAILURES_PER_IP", "30"))
+SCRUTIN_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("SCRUTIN_LOGIN_LOCKOUT_SECONDS", "900"))
+SCRUTIN_LOGIN_MIN_SECONDS = float(os.environ.get("SCRUTIN_LOGIN_MIN_SECONDS", "1.0"))
+SCRUTIN_TRUSTED_PROXY_HEADER = os.environ.get("SCRUTIN_TRUSTED_PROXY_HEADER", "")
+SCRUTIN_IDLE_TIMEOUT = int(os.environ.get("SCRUTIN_IDLE_TIMEOUT", "900"))  # seconds
+SCRUTIN_IDLE_WARNING = 120  # the warning shows this many seconds before the timeout
+SCRUTIN_WEBAUTHN_RP_ID = os.environ.get("SCRUTIN_WEBAUTHN_RP_ID", "")
+SCRUTIN_WEBAUTHN_ORIGIN = os.environ.get("SCRUTIN_WEBAUTHN_ORIGIN", "")
+SCRUTIN_SITE_URL = os.environ.get("SCRUTIN_SITE_URL", "http://localhost:8000")
+
 # Secure session settings; HTTPS-only cookies unless explicitly running the local demo over HTTP.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 10 * 3600  # absolute limit; the idle limit is SCRUTIN_IDLE_TIMEOUT
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("SCRUTIN_HTTPS", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE and _env_bool("SCRUTIN_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = 63072000 if SESSION_COOKIE_SECURE else 0  # two years, HTTPS only
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if _env_bool("SCRUTIN_BEHIND_PROXY", False) else None
+)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,157 @@
+"""Accounts: import of the managers file, activation by e-mail, TOTP second factor.
+
+Business logic lives here; views and the CLI only call these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from ..electoral.annex7.issues import Report
+from ..electoral.models import Cci
+from .managers_file import ManagerLine, read_managers
+from .models import Perimeter, TotpDevice
+from .roles import ROLES, setup_roles
+
+TOTP_ISSUER = "Scrutin CCI"
+
+
+@dataclass
+class ManagersImport:
+    report: Report
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    mailed: list[str] = field(default_factory=list)
+
+
+def import_managers(path: Path, *, base_url: str | None = None) -> ManagersImport:
+    """Check the whole file; if it has no blocking error, create or update every account.
+
+    New accounts are inactive with no usable password and receive the activation e-mail
+    once the transaction is committed. An existing account gets the file's role, names and
+    perimeter (its password and second factors are kept).
+    """
+    report, lines = read_managers(path, set(Cci.objects.values_list("code", flat=True)))
+    result = ManagersImport(report)
+    if not report.accepted:
+        return result
+    setup_roles()
+    groups = {r.code: Group.objects.get(name=r.code) for r in ROLES}
+    role_groups = list(groups.values())
+    with transaction.atomic():
+        for line in lines:
+            user, created = _upsert(line)
+            user.groups.remove(*role_groups)
+            user.groups.add(groups[line.role.code])
+            (result.created if created else result.updated).append(line.email)
+    for email in result.created:
+        send_activation(User.objects.get(username=email), base_url=base_url)
+        result.mailed.append(email)
+    return result
+
+
+def _upsert(line: ManagerLine) -> tuple[User, bool]:
+    user = User.objects.filter(username=line.email).first()
+    created = user is None
+    if user is None:
+        user = User(username=line.email, is_active=False)
+        user.set_unusable_password()
+    user.email = line.email
+    user.first_name = line.first_name
+    user.last_name = line.last_name
+    user.save()
+    Perimeter.objects.update_or_create(
+        user=user, defaults={"national": line.national, "cci_codes": list(line.cci_codes)}
+    )
+    return user, created
+
+
+def activation_path(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return reverse("accounts:activate", kwargs={"uidb64": uid, "token": token})
+
+
+def send_activation(user: User, *, base_url: str | None = None) -> None:
+    """E-mail the one-time activation link (valid ``PASSWORD_RESET_TIMEOUT`` seconds)."""
+    base = str(base_url or getattr(settings, "SCRUTIN_SITE_URL", "http://localhost:8000"))
+    base = base.rstrip("/")
+    days = settings.PASSWORD_RESET_TIMEOUT // 86400
+    body = (
+        f"Bonjour {user.first_name} {user.last_name},\n\n"
+        "Un compte vous a été ouvert sur le site gestionnaire des élections des CCI.\n"
+        "Pour l'activer et choisir votre mot de passe, ouvrez ce lien :\n\n"
+        f"{base}{activation_path(user)}\n\n"
+        f"Ce lien ne sert qu'une fois et expire dans {days} jours.\n"
+        "Si vous n'attendiez pas ce message, ne faites rien.\n"
+    )
+    send_mail("Activez votre compte gestionnaire", body, None, [user.email])
+
+
+def activate(user: User, password: str) -> None:
+    """Set the chosen password and open the account (the token is then spent: it depends
+    on the password hash)."""
+    user.set_password(password)
+    user.is_active = True
+    user.save(update_fields=["password", "is_active"])
+
+
+# Second factor -----------------------------------------------------------------------------
+
+
+def needs_second_factor(user: User) -> bool:
+    """Mandatory for NATIONAL or multi-CCI perimeters (CCTP 4.1.4.7: wide rights)."""
+    try:
+        return user.perimeter.wide
+    except Perimeter.DoesNotExist:
+        return False
+
+
+def has_second_factor(user: User) -> bool:
+    confirmed = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+    return confirmed or user.security_keys.exists()
+
+
+def start_totp(user: User) -> TotpDevice:
+    """The user's device, creating an unconfirmed one with a fresh secret if there is none;
+    it becomes usable once a first code is checked (:func:`check_totp`)."""
+    device, _ = TotpDevice.objects.get_or_create(
+        user=user, defaults={"secret": pyotp.random_base32(32)}
+    )
+    return device
+
+
+def totp_uri(device: TotpDevice) -> str:
+    return pyotp.TOTP(device.secret).provisioning_uri(
+        name=device.user.username, issuer_name=TOTP_ISSUER
+    )
+
+
+def check_totp(device: TotpDevice, code: str) -> bool:
+    """Accept the current code or the adjacent one (clock drift), each step once only."""
+    code = "".join(code.split())
+    if not (code.isdigit() and len(code) == 6):
+        return False
+    totp = pyotp.TOTP(device.secret)
+    now = timezone.now()
+    for drift in (0, -1, 1):
+        at = now.timestamp() + drift * totp.interval
+        step = int(at // totp.interval)
+        if step > device.last_step and totp.verify(code, for_time=int(at), valid_window=0):
+            updated = TotpDevice.objects.filter(pk=device.pk, last_step__lt=step).update(
+                last_step=step, confirmed_at=device.confirmed_at or now
+            )
+            return updated == 1  # a concurrent use of the same code loses
+    return False

@@ -1,0 +1,210 @@
+"""Sign-in hardening (CCTP 4.1.4.7): lockout, mandatory second factor for wide perimeters,
+TOTP and WebAuthn security keys, through the real pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyotp
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from scrutin.platform.accounts import services
+from scrutin.platform.accounts.models import SecurityKey, TotpDevice
+
+from .softkey import SoftKey
+from .world import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/gestion/comptes/connexion/"
+
+
+def sign_in(client: Client, user: User, password: str = PASSWORD, url: str = LOGIN) -> Any:
+    return client.post(url, {"username": user.username, "password": password})
+
+
+def totp_now(user: User, *, step_offset: int = 0) -> str:
+    device = TotpDevice.objects.get(user=user)
+    totp = pyotp.TOTP(device.secret)
+    return totp.at(timezone.now().timestamp() + step_offset * totp.interval)
+
+
+def test_cctp_4_1_4_7_single_cci_account_without_second_factor_goes_straight_in() -> None:
+    client = Client()
+    user = make_user("CELE", ["011"])
+    response = sign_in(client, user)
+    assert response.status_code == 302 and response.url == "/gestion/"
+    assert client.get("/gestion/").status_code == 200
+
+
+@pytest.mark.parametrize("perimeter", [{"national": True}, {"codes": ["011", "974"]}])
+def test_cctp_4_1_4_7_wide_perimeter_must_enrol_before_any_page(perimeter: dict[str, Any]) -> None:
+    client = Client()
+    user = make_user("CELE", perimeter.get("codes"), national=perimeter.get("national", False))
+    response = sign_in(client, user)
+    assert response.url == "/gestion/comptes/second-facteur/"
+    for url in ("/gestion/", "/gestion/cci/011/electeurs/", "/gestion/comptes/"):
+        blocked = client.get(url)
+        assert blocked.status_code == 302 and blocked.url == "/gestion/comptes/second-facteur/"
+    assert client.get("/gestion/comptes/second-facteur/application/").status_code == 200
+    wrong = client.post("/gestion/comptes/second-facteur/application/", {"code": "000000"})
+    assert wrong.status_code == 200 and client.get("/gestion/").status_code == 302
+    done = client.post("/gestion/comptes/second-facteur/application/", {"code": totp_now(user)})
+    assert done.status_code == 302
+    assert client.get("/gestion/").status_code == 200
+
+
+def test_cctp_4_1_4_7_enrolled_account_must_give_its_code_at_each_sign_in() -> None:
+    user = make_user("CELE", ["011"], national=True)
+    device = services.start_totp(user)
+    assert services.check_totp(device, totp_now(user))
+    client = Client()
+    assert sign_in(client, user).url == "/gestion/comptes/verification/"
+    assert client.get("/gestion/").url == "/gestion/comptes/verification/"
+    client.post("/gestion/comptes/verification/", {"code": "123456"})
+    assert client.get("/gestion/").status_code == 302
+    # the code of the next step (clock drift) is accepted once, then never again
+    code = totp_now(user, step_offset=1)
+    assert client.post("/gestion/comptes/verification/", {"code": code}).status_code == 302
+    assert client.get("/gestion/").status_code == 200
+    other = Client()
+    sign_in(other, user)
+    other.post("/gestion/comptes/verification/", {"code": code})
+    assert other.get("/gestion/").url == "/gestion/comptes/verification/"
+
+
+def test_cctp_4_1_4_7_second_factor_also_guards_the_electoral_login_route() -> None:
+    user = make_user("CELE", None, national=True)
+    client = Client()
+    response = sign_in(client, user, url="/gestion/connexion/")
+    assert response.status_code == 302
+    assert client.get("/gestion/").url == "/gestion/comptes/second-facteur/"
+
+
+def _locked_message(response: Any) -> bool:
+    return "Identifiant ou mot de passe incorrect" in response.content.decode()
+
+
+def test_cctp_4_1_4_7_lockout_after_repeated_failures_without_telling_if_account_exists(
+    settings: Any,
+) -> None:
+    settings.SCRUTIN_LOGIN_MAX_FAILURES = 3
+    user = make_user("CELE", ["011"])
+    client = Client()
+    for _ in range(3):
+        assert _locked_message(sign_in(client, user, password="mauvais-mot-de-passe"))
+    locked = sign_in(client, user)
+    assert locked.status_code == 200 and _locked_message(locked)
+    ghost = User(username="personne@cci.test")
+    for _ in range(3):
+        sign_in(client, ghost, password="mauvais-mot-de-passe")
+    ghost_page = sign_in(client, ghost, password="mauvais-mot-de-passe").content.decode()
+    real_page = locked.content.decode()
+    strip = lambda page: page.replace(ghost.username, "").replace(user.username, "")  # noqa: E731
+    assert _strip_tokens(strip(ghost_page)) == _strip_tokens(strip(real_page))
+    assert Client().get("/gestion/").status_code == 302
+
+
+def _strip_tokens(page: str) -> str:
+    import re
+
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+
+def test_cctp_4_1_4_7_lockout_per_source_ip(settings: Any) -> None:
+    settings.SCRUTIN_LOGIN_MAX_FAILURES_PER_IP = 4
+    victim = make_user("CELE", ["011"])
+    client = Client(REMOTE_ADDR="192.0.2.7")
+    for n in range(4):
+        sign_in(client, User(username=f"essai{n}@cci.test"), password="mauvais")
+    assert sign_in(client, victim).status_code == 200  # refused from this address
+    assert sign_in(Client(REMOTE_ADDR="192.0.2.8"), victim).status_code == 302
+
+
+def test_failed_second_factor_counts_toward_lockout(settings: Any) -> None:
+    settings.SCRUTIN_LOGIN_MAX_FAILURES = 3
+    user = make_user("CELE", ["011"])
+    services.check_totp(services.start_totp(user), totp_now(user))
+    client = Client()
+    sign_in(client, user)
+    client.post("/gestion/comptes/verification/", {"code": "111111"})
+    client.post("/gestion/comptes/verification/", {"code": "222222"})
+    response = client.post("/gestion/comptes/verification/", {"code": "333333"})
+    assert response.url == "/gestion/comptes/connexion/"
+    assert not client.session.get("_auth_user_id")
+
+
+# WebAuthn ----------------------------------------------------------------------------------
+
+
+def _register_key(client: Client, key: SoftKey) -> Any:
+    options = json.loads(client.get("/gestion/comptes/second-facteur/cle/options.json").content)
+    return client.post("/gestion/comptes/second-facteur/cle/",
+                       {"name": "Clé bleue", "credential": json.dumps(key.create(options))})  # fmt: skip
+
+
+def test_cctp_4_1_4_7_security_key_enrolment_then_sign_in() -> None:
+    user = make_user("ADMIN", None, national=True)
+    client = Client()
+    sign_in(client, user)
+    key = SoftKey(origin="http://testserver", rp_id="testserver")
+    assert _register_key(client, key).status_code == 302
+    stored = SecurityKey.objects.get(user=user)
+    assert stored.name == "Clé bleue"
+    assert client.get("/gestion/").status_code == 200
+
+    fresh = Client()
+    assert sign_in(fresh, user).url == "/gestion/comptes/verification/"
+    options = json.loads(fresh.get("/gestion/comptes/verification/cle/options.json").content)
+    done = fresh.post(
+        "/gestion/comptes/verification/", {"credential": json.dumps(key.get(options))}
+    )
+    assert done.status_code == 302 and fresh.get("/gestion/").status_code == 200
+    stored.refresh_from_db()
+    assert stored.sign_count == key.counter and stored.last_used_at is not None
+
+
+@pytest.mark.parametrize("attack", ["tampered", "wrong_origin", "replayed", "other_key"])
+def test_cctp_4_1_4_7_security_key_bad_assertions_are_refused(attack: str) -> None:
+    user = make_user("ADMIN", None, national=True)
+    client = Client()
+    sign_in(client, user)
+    key = SoftKey(origin="http://testserver", rp_id="testserver")
+    _register_key(client, key)
+    fresh = Client()
+    sign_in(fresh, user)
+    options = json.loads(fresh.get("/gestion/comptes/verification/cle/options.json").content)
+    if attack == "tampered":
+        answer = key.get(options, tamper=True)
+    elif attack == "wrong_origin":
+        answer = key.get(options, origin="https://phishing.example")
+    elif attack == "other_key":
+        impostor = SoftKey(origin="http://testserver", rp_id="testserver",
+                           credential_id=key.credential_id)  # fmt: skip
+        answer = impostor.get(options)
+    else:
+        good = key.get(options)
+        assert fresh.post("/gestion/comptes/verification/",
+                          {"credential": json.dumps(good)}).status_code == 302  # fmt: skip
+        fresh.post("/gestion/comptes/deconnexion/")
+        sign_in(fresh, user)
+        answer = good  # same challenge and signature again
+    fresh.post("/gestion/comptes/verification/", {"credential": json.dumps(answer)})
+    assert fresh.get("/gestion/").url == "/gestion/comptes/verification/"
+
+
+def test_security_key_registration_with_wrong_origin_is_refused() -> None:
+    user = make_user("COE", ["011"])
+    client = Client()
+    sign_in(client, user)
+    key = SoftKey(origin="http://testserver", rp_id="testserver")
+    options = json.loads(client.get("/gestion/comptes/second-facteur/cle/options.json").content)
+    answer = key.create(options, origin="https://phishing.example")
+    client.post(
+        "/gestion/comptes/second-facteur/cle/", {"name": "x", "credential": json.dumps(answer)}
+    )
+    assert not SecurityKey.objects.filter(user=user).exists()
