@@ -100,9 +100,11 @@ def test_cctp_4_1_4_5_whole_ballot_path_in_chromium(
     recap = page.locator("#recap-contenu").inner_text()
     assert "Mme Claire MARTIN" in recap and "M. Paul DURAND" in recap and "M. Louis MOREAU" in recap
     assert axe_violations(page) == []
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text))
     page.get_by_role("button", name="Je confirme mon vote (définitif)").click()
-    page.wait_for_selector("text=Votre vote est enregistré")
-    assert axe_violations(page) == []
+    page.wait_for_selector("h1:has-text('Votre vote est enregistré')", timeout=60000)
+    assert axe_violations(page) == [], messages
     tracker = page.locator("code.tracker").first.inner_text()
     ballots = list(Ballot.objects.using("ballotbox").all())
     assert [b.fingerprint for b in ballots] == [tracker]
