@@ -29,8 +29,8 @@ class Role:
 ROLES: tuple[Role, ...] = (
     Role("ADMIN", "Administrateur national CCI France", (
         "accounts.manage_accounts", "electoral.manage_electoral_data", *ELECTORAL_READ,
-        "candidates.manage_candidates", "credentials.manage_credentials",
-        "accounts.view_control", "accounts.suspend_voting", "audit.view_journal",
+        "candidates.manage_candidates", "candidates.unseal_candidatures",
+        "credentials.manage_credentials", "accounts.view_control", "accounts.suspend_voting", "audit.view_journal",
     ), aliases=("ADMINISTRA", "CCIFRANCE")),
     Role("PRESCOE", "Président de COE", (
         *ELECTORAL_READ, "candidates.manage_candidates", "accounts.view_control",
