@@ -14,9 +14,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from ..accounts.perimeters import can_access_cci, cci_codes_of
 from ..electoral.models import Cci, Urn
@@ -197,9 +197,10 @@ def candidate_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @authorised
-@require_POST
 def candidate_move(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
-    c = _candidate(request, pk)
+    c = _candidate(request, pk)  # the perimeter is checked before the method
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     if direction not in ("monter", "descendre"):
         raise Http404
     try:
@@ -252,10 +253,11 @@ def _profession(public_id: uuid.UUID) -> ProfessionDeFoi:
 
 
 @authorised
-@require_POST
 def profession_delete(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     doc = _profession(public_id)
     urn = _check(request, doc.question.urn)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         delete_profession(doc)
     except services.CandidaturesError as exc:
