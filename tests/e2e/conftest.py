@@ -5,10 +5,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date, timedelta
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from scrutin.crypto import dkg
+from scrutin.platform.candidates.models import Candidate, Groupement
+from scrutin.platform.electoral import imports
+from scrutin.platform.electoral.annex7 import generate
+from scrutin.platform.electoral.models import ImportRun, Urn
+from scrutin.platform.voting import elections
+from scrutin.record.simulate import run_ceremony
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -52,3 +64,56 @@ def axe_violations(
         for v in result["violations"]
         if v["impact"] in impacts
     ]
+
+
+AIN = ("011", "CCI de l'Ain", [("C", "Commerce", "", "", 2, 3)])
+
+
+def person(question: Any, last: str, first: str, **extra: Any) -> dict[str, Any]:
+    return {"question": question, "civility": "Mme" if first.endswith("e") else "M.", "last_name": last,
+            "first_name": first, "birth_date": date(1970, 1, 1), "activity": "Commerce de détail",
+            "town": "Bourg-en-Bresse", **extra}  # fmt: skip
+
+
+@pytest.fixture
+def voting_urn(tmp_path: Path) -> Urn:
+    path = tmp_path / "s.csv"
+    generate.write_csv(path, generate.STRUCTURE_HEADER, generate.structure_rows([AIN]))
+    imports.import_structure(
+        ImportRun.objects.create(kind="structure", filename="s", path=str(path))
+    )
+    path = tmp_path / "e.csv"
+    generate.write_csv(
+        path, generate.ELECTORS_HEADER, generate.elector_rows("011", [("C", "")], 10)
+    )
+    imports.import_electors(ImportRun.objects.create(kind="electors", filename="e", path=str(path)))
+    urn = Urn.objects.get(code="011-C")
+    ccir, ccit = urn.questions.order_by("position")
+    g1 = Groupement.objects.create(question=ccir, name="Agir pour l'Ain", registration=1)
+    Candidate.objects.create(groupement=g1, position=1, **person(ccir, "Martin", "Claire"))
+    Candidate.objects.create(groupement=g1, position=2, **person(ccir, "Durand", "Paul"))
+    Candidate.objects.create(registration=2, **person(ccir, "Petit", "Anne"))
+    g2 = Groupement.objects.create(question=ccit, name="Commerce uni", registration=1)
+    for i, (last, first) in enumerate(
+        [("Roux", "Julie"), ("Simon", "Marc"), ("Leroy", "Lucie")], start=1
+    ):
+        Candidate.objects.create(groupement=g2, position=i, **person(ccit, last, first))
+    Candidate.objects.create(registration=2, **person(ccit, "Moreau", "Louis"))
+    ceremony = dkg.Ceremony(
+        "urn-011-C", "ristretto255", dkg.TrusteeId("president"), (dkg.TrusteeId("assessor-1"),), 1
+    )
+    trustees, _ = run_ceremony(ceremony)
+    now = timezone.now()
+    elections.open_election(
+        urn, trustees, "ristretto255", now - timedelta(hours=1), now + timedelta(hours=1)
+    )
+    return urn
+
+
+def signed_in(page: Any, live_server: Any, number: str) -> None:
+    """A voter session as after a successful login (the login itself is tested separately)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store["voter"] = {"number": number, "step": "ready"}
+    store.create()
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key,
+                               "url": live_server.url}])  # fmt: skip
