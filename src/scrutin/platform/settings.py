@@ -194,6 +194,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+# --- credentials (issue 5): pepper of the voters' secret codes, kept outside the database -------
+def _credential_pepper() -> str:
+    """HMAC key of the stored code hashes: ``SCRUTIN_CREDENTIAL_PEPPER``, else generated once in
+    ``var/credential_pepper`` (mode 0600). Changing it invalidates every credential."""
+    pepper = os.environ.get("SCRUTIN_CREDENTIAL_PEPPER")
+    if pepper:
+        return pepper
+    path = VAR_DIR / "credential_pepper"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+SCRUTIN_CREDENTIAL_PEPPER = _credential_pepper()
+# --- end credentials ---------------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

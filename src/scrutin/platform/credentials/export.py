@@ -1,0 +1,161 @@
+"""The encrypted export of plaintext codes for the dispatch step (CCTP 4.1.4.5, 5.2.3).
+
+Format ``SCRUTIN-CREDENTIALS-1`` (documented in docs/credentials.md)::
+
+    magic      22 bytes  b"SCRUTIN-CREDENTIALS-1\\n"
+    recipient  32 bytes  the X25519 public key the chunks are sealed to
+    chunks     repeated: length (4 bytes, big-endian) + libsodium sealed box of
+               export id (16 bytes) | chunk index (8 bytes, big-endian) | last flag (1 byte) | data
+
+The data of the chunks, concatenated in index order, is a UTF-8 CSV (``;`` separator, header
+line). Each chunk is at most ``CHUNK_BYTES`` of CSV, so writing and reading use constant memory.
+A sealed box hides its content from everyone but the holder of the private key; it does not
+authenticate the sender, so the reader checks the chunk order, the export id and the last flag
+(truncation, reordering and mixing of exports are detected) and prints the file's SHA-256, which
+the operator compares with the fingerprint shown by the platform for that generation.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import secrets
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from nacl.public import PrivateKey, PublicKey, SealedBox
+
+MAGIC = b"SCRUTIN-CREDENTIALS-1\n"
+CHUNK_BYTES = 1 << 20
+_HEAD = struct.Struct(">16sQB")
+_LENGTH = struct.Struct(">I")
+HEADER = (
+    "identifiant", "code", "date_de_naissance_demandee", "civilite", "nom", "prenom",
+    "raison_sociale", "destinataire", "complement1", "complement2", "voie", "lieu_dit",
+    "code_postal", "localite", "pays", "email", "mobile",
+)  # fmt: skip
+
+
+class ExportError(Exception):
+    """The file is not a complete, untampered export for this key."""
+
+
+def key_fingerprint(public_key: bytes) -> str:
+    return hashlib.sha256(public_key).hexdigest()
+
+
+def generate_keypair() -> tuple[bytes, bytes]:
+    """A new X25519 key pair for the dispatch operator: (private, public), 32 bytes each."""
+    private = PrivateKey.generate()
+    return bytes(private), bytes(private.public_key)
+
+
+class ExportWriter:
+    """Streams CSV rows into sealed chunks; :meth:`close` writes the last chunk."""
+
+    def __init__(self, fh: BinaryIO, recipient: bytes) -> None:
+        self._fh = fh
+        self._box = SealedBox(PublicKey(recipient))
+        self._id = secrets.token_bytes(16)
+        self._index = 0
+        self._text = io.StringIO()
+        self._csv = csv.writer(self._text, delimiter=";", lineterminator="\r\n")
+        self._digest = hashlib.sha256()
+        self.rows = 0
+        self._put(MAGIC + recipient)
+        self._csv.writerow(HEADER)
+
+    def _put(self, data: bytes) -> None:
+        self._fh.write(data)
+        self._digest.update(data)
+
+    def _seal(self, last: bool) -> None:
+        data = self._text.getvalue().encode("utf-8")
+        self._text.seek(0)
+        self._text.truncate()
+        sealed = self._box.encrypt(_HEAD.pack(self._id, self._index, int(last)) + data)
+        self._put(_LENGTH.pack(len(sealed)) + sealed)
+        self._index += 1
+
+    def write_row(self, row: list[str] | tuple[str, ...]) -> None:
+        self._csv.writerow(row)
+        self.rows += 1
+        if self._text.tell() >= CHUNK_BYTES:
+            self._seal(last=False)
+
+    def close(self) -> str:
+        """Seal the remaining rows as the last chunk; returns the file's SHA-256."""
+        self._seal(last=True)
+        self._fh.flush()
+        return self._digest.hexdigest()
+
+
+def open_export_file(path: Path) -> BinaryIO:
+    """A new file readable by its owner only (0600), refusing to overwrite."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return os.fdopen(fd, "wb")
+
+
+def decrypt_chunks(fh: BinaryIO, private_key: bytes) -> Iterator[bytes]:
+    """The CSV bytes of an export, chunk by chunk, after every integrity check."""
+    private = PrivateKey(private_key)
+    if fh.read(len(MAGIC)) != MAGIC:
+        raise ExportError("Ce fichier n'est pas un export d'identifiants Scrutin.")
+    recipient = fh.read(32)
+    if recipient != bytes(private.public_key):
+        raise ExportError("Cet export a été chiffré pour une autre clé que celle fournie.")
+    box = SealedBox(private)
+    export_id: bytes | None = None
+    expected = 0
+    while True:
+        prefix = fh.read(_LENGTH.size)
+        if len(prefix) < _LENGTH.size:
+            raise ExportError("Export incomplet : le dernier bloc manque (fichier tronqué ?).")
+        (length,) = _LENGTH.unpack(prefix)
+        sealed = fh.read(length)
+        if len(sealed) != length:
+            raise ExportError("Export incomplet : un bloc est tronqué.")
+        try:
+            plain = box.decrypt(sealed)
+        except Exception as exc:  # nacl.exceptions.CryptoError
+            raise ExportError(
+                f"Le bloc {expected} ne se déchiffre pas (fichier altéré ?)."
+            ) from exc
+        chunk_id, index, last = _HEAD.unpack_from(plain)
+        if export_id is None:
+            export_id = chunk_id
+        if chunk_id != export_id or index != expected:
+            raise ExportError("Blocs dans le désordre ou provenant d'un autre export.")
+        yield plain[_HEAD.size :]
+        expected += 1
+        if last:
+            break
+    if fh.read(1):
+        raise ExportError("Données inattendues après le dernier bloc.")
+
+
+def read_rows(path: Path, private_key: bytes) -> Iterator[list[str]]:
+    """The rows (header excluded) of an export file, decrypted and checked, in constant memory.
+    The writer seals whole rows only, so every chunk is a CSV document of its own."""
+    with path.open("rb") as fh:
+        first = True
+        for chunk in decrypt_chunks(fh, private_key):
+            reader = csv.reader(io.StringIO(chunk.decode("utf-8"), newline=""), delimiter=";")
+            if first:
+                if next(reader, None) != list(HEADER):
+                    raise ExportError("En-tête de l'export inattendu.")
+                first = False
+            yield from reader
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,303 @@
+"""Credentials: authentication API for the voters' site and generation at scale.
+
+``authenticate`` and ``check_challenge`` are what the voting site calls (CCTP 4.1.4.2, 4.1.4.3:
+identifier + secret code, then the birth date in a second step); throttling and lockout are the
+voting site's job. ``generate`` and ``regenerate_one`` create codes with a CSPRNG, store only
+their keyed hash and write the plaintext to an export sealed to the dispatch operator's key
+(CCTP 4.1.4.5, 5.2.3). No code, plaintext or hash, is ever logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..electoral.models import Cci, Elector
+from . import codes
+from .export import ExportWriter, key_fingerprint, open_export_file
+from .models import Credential, GenerationRun, RecipientKey
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+PAGE = 10_000
+_NO_HASH = bytes(32)  # compared against when the identifier is unknown: same work either way
+EXPORT_FIELDS = (
+    "civility", "usage_name", "first_name", "company_name", "postal_recipient",
+    "postal_complement1", "postal_complement2", "postal_street", "postal_place", "postal_code",
+    "postal_city", "postal_country", "email", "mobile_e164",
+)  # fmt: skip
+COPY_COLUMNS = ("number", "cci_code", "code_hash", "generation", "issued_at", "run_id")
+
+
+class GenerationRefused(Exception):
+    """The generation is not allowed in the current state (message in French, for the user)."""
+
+
+def _pepper() -> bytes:
+    return codes.pepper_bytes(settings.SCRUTIN_CREDENTIAL_PEPPER)
+
+
+# --- the voting site's API ---------------------------------------------------------------------
+
+
+def authenticate(identifier: str, code: str) -> Credential | None:
+    """The credential matching this identifier and secret code, else ``None``.
+
+    Input is normalised (spaces, dashes, dots removed; case ignored). The work does not depend on
+    whether the identifier exists: always one indexed lookup, one HMAC and one constant-time
+    comparison (against a dummy value for an unknown identifier). A credential whose elector line
+    has been removed does not authenticate (the lookup joins the elector).
+    """
+    number = codes.normalise_identifier(identifier)[:64]
+    typed = codes.normalise_code(code)[:64]
+    row = Credential.objects.select_related("elector").filter(elector_id=number).first()
+    expected = bytes(row.code_hash) if row is not None else _NO_HASH
+    matches = hmac.compare_digest(codes.code_hash(_pepper(), number, typed), expected)
+    return row if matches and row is not None else None
+
+
+def check_challenge(credential: Credential, ddmmyyyy: str) -> bool:
+    """Second step: the birth date as DDMMYYYY (separators ignored); True when the electors file
+    said 01011901, i.e. no birth date to check (annex 7.1.3)."""
+    birth = credential.elector.birth_date
+    if birth is None:
+        return True
+    typed = "".join(ch for ch in ddmmyyyy if ch.isdigit())
+    return hmac.compare_digest(typed.encode(), f"{birth:%d%m}{birth.year:04d}".encode())
+
+
+# --- recipient key -----------------------------------------------------------------------------
+
+
+def register_recipient(public_key: bytes, label: str, user: User | None = None) -> RecipientKey:
+    """Make this X25519 public key the one exports are sealed to (the previous one is retired)."""
+    if len(public_key) != 32:
+        raise ValueError("Une clé publique X25519 fait 32 octets.")
+    fingerprint = key_fingerprint(public_key)
+    with transaction.atomic():
+        RecipientKey.objects.filter(active=True).update(active=False)
+        key, _ = RecipientKey.objects.update_or_create(
+            fingerprint=fingerprint,
+            defaults={"public_key": public_key, "label": label[:100], "active": True,
+                      "created_by": user},
+        )  # fmt: skip
+    return key
+
+
+def active_recipient() -> RecipientKey | None:
+    return RecipientKey.objects.filter(active=True).first()
+
+
+# --- generation --------------------------------------------------------------------------------
+
+
+def counts(cci_code: str) -> dict[str, int]:
+    electors = Elector.objects.filter(cci_code=cci_code)
+    return {
+        "electors": electors.count(),
+        "credentials": Credential.objects.filter(cci_code=cci_code, elector__isnull=False).count(),
+        "missing": electors.filter(credential__isnull=True).count(),
+    }
+
+
+def new_run(cci_code: str, mode: str, *, user: User | None = None, reason: str = "",
+            recipient: RecipientKey | None = None, number: str = "") -> GenerationRun:  # fmt: skip
+    """Record a generation request (who, when, why) before it runs."""
+    recipient = recipient or active_recipient()
+    if recipient is None:
+        raise GenerationRefused(
+            "Aucune clé de l'opérateur d'expédition n'est enregistrée : l'export des codes ne "
+            "pourrait pas être chiffré. Enregistrez-la d'abord (scrutin credentials recipient)."
+        )
+    if mode in (GenerationRun.Mode.ALL, GenerationRun.Mode.ONE) and not reason.strip():
+        raise GenerationRefused("Indiquez le motif de la régénération.")
+    return GenerationRun.objects.create(cci_code=cci_code, mode=mode, reason=reason.strip()[:300],
+                                        recipient=recipient, created_by=user,
+                                        elector_number=number)  # fmt: skip
+
+
+def export_folder() -> Path:
+    return Path(settings.VAR_DIR) / "credential_exports"
+
+
+def _pages(cci_code: str, missing_only: bool) -> Iterator[list[tuple[Any, ...]]]:
+    """The CCI's elector lines by number, a page at a time (keyset pagination)."""
+    rows = Elector.objects.filter(cci_code=cci_code).order_by("number")
+    if missing_only:
+        rows = rows.filter(credential__isnull=True)
+    fields = ("number", "birth_date", *EXPORT_FIELDS)
+    last = ""
+    while True:
+        page = list(rows.filter(number__gt=last).values_list(*fields)[:PAGE])
+        if not page:
+            return
+        yield page
+        last = page[-1][0]
+
+
+class _Sink:
+    """Writes credential rows: ``COPY`` on PostgreSQL, batched INSERTs on SQLite."""
+
+    def __init__(self) -> None:
+        self.table = connection.ops.quote_name(Credential._meta.db_table)
+        self.columns = ", ".join(COPY_COLUMNS)
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                raw = cursor.cursor
+                with raw.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(COPY_COLUMNS))
+                sql = f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})"  # noqa: S608 - fixed names
+                cursor.executemany(sql, rows)
+
+    def delete_range(self, first: str, last: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {self.table} WHERE number >= %s AND number <= %s",  # noqa: S608
+                           [first, last])  # fmt: skip
+
+
+def _export_row(number: str, code: str, values: tuple[Any, ...]) -> list[str]:
+    birth, rest = values[1], values[2:]
+    return [number, codes.format_code(code), "non" if birth is None else "oui", *map(str, rest)]
+
+
+def _write_page(page: list[tuple[Any, ...]], run: GenerationRun, sink: _Sink,
+                writer: ExportWriter, now: datetime, generations: dict[str, int]) -> None:  # fmt: skip
+    pepper = _pepper()
+    fresh = codes.random_codes(len(page))
+    rows = []
+    for values, code in zip(page, fresh, strict=True):
+        number = values[0]
+        rows.append((number, run.cci_code, codes.code_hash(pepper, number, code),
+                     generations.get(number, 0) + 1, now, run.pk))  # fmt: skip
+        writer.write_row(_export_row(number, code, values))
+    sink.write(rows)
+
+
+def generate(run: GenerationRun, progress: Progress | None = None) -> GenerationRun:
+    """Run a CCI-wide generation (modes NEW, MISSING, ALL) in one transaction.
+
+    NEW refuses when the CCI already has credentials; MISSING adds the lines without one (e.g.
+    electors added by a CELE decision); ALL replaces every credential of the CCI (the old codes
+    stop working at commit). Memory stays constant: pages of electors, ``COPY`` on PostgreSQL,
+    export chunks written as they fill.
+    """
+    run.status = GenerationRun.Status.RUNNING
+    run.save(update_fields=["status"])
+    path = export_folder() / f"{run.pk}-{run.cci_code}-{run.mode}.scrutin-identifiants"
+    try:
+        with transaction.atomic():
+            list(Cci.objects.select_for_update().filter(code=run.cci_code))  # one run per CCI
+            existing = Credential.objects.filter(cci_code=run.cci_code).exists()
+            if run.mode == GenerationRun.Mode.NEW and existing:
+                raise GenerationRefused(
+                    f"Des identifiants existent déjà pour la CCI {run.cci_code} : choisissez "
+                    "« lignes sans identifiant » ou, avec un motif, la régénération de tous."
+                )
+            missing_only = run.mode == GenerationRun.Mode.MISSING
+            total = counts(run.cci_code)["missing" if missing_only else "electors"]
+            if total == 0:
+                raise GenerationRefused(
+                    f"Aucune ligne électorale à traiter pour la CCI {run.cci_code}."
+                )
+            run.total = total
+            sink, now, done = _Sink(), timezone.now(), 0
+            with open_export_file(path) as fh:
+                writer = ExportWriter(fh, bytes(run.recipient.public_key))
+                for page in _pages(run.cci_code, missing_only):
+                    generations: dict[str, int] = {}
+                    if run.mode == GenerationRun.Mode.ALL:
+                        first, last = page[0][0], page[-1][0]
+                        generations = dict(Credential.objects.filter(
+                            elector_id__gte=first, elector_id__lte=last).values_list("elector_id", "generation"))  # fmt: skip
+                        sink.delete_range(first, last)
+                    _write_page(page, run, sink, writer, now, generations)
+                    done += len(page)
+                    if progress:
+                        progress(done, total)
+                run.export_sha256 = writer.close()
+            if run.mode == GenerationRun.Mode.ALL:  # lines of electors no longer in the list
+                Credential.objects.filter(cci_code=run.cci_code).exclude(run=run).delete()
+            run.count = done
+            run.export_path = str(path)
+            run.status = GenerationRun.Status.DONE
+            run.finished_at = timezone.now()
+            run.save()
+    except GenerationRefused as exc:
+        path.unlink(missing_ok=True)
+        _finish(run, GenerationRun.Status.REFUSED, str(exc))
+        raise
+    except Exception:
+        path.unlink(missing_ok=True)
+        log.exception("credential generation %s failed", run.pk)
+        _finish(run, GenerationRun.Status.FAILED, "Échec technique : contactez l'assistance.")
+        raise
+    log.info("credential generation %s: %s lines for CCI %s", run.pk, run.count, run.cci_code)
+    return run
+
+
+def _finish(run: GenerationRun, status: str, message: str) -> None:
+    run.status = status
+    run.message = message[:500]
+    run.count = 0
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def regenerate_one(number: str, *, reason: str, user: User | None = None,
+                   recipient: RecipientKey | None = None) -> GenerationRun:  # fmt: skip
+    """Give one elector line a new code (lost or stolen letter): the old code stops working at
+    commit (its hash is replaced in one UPDATE), the run records who, when and why, and the new
+    code is only in the run's encrypted export."""
+    elector = Elector.objects.filter(number=codes.normalise_identifier(number)).first()
+    if elector is None:
+        raise GenerationRefused(f"Aucun électeur n'a l'identifiant {number}.")
+    run = new_run(elector.cci_code, GenerationRun.Mode.ONE, user=user, reason=reason,
+                  recipient=recipient, number=elector.number)  # fmt: skip
+    run.total = 1
+    path = export_folder() / f"{run.pk}-{run.cci_code}-one.scrutin-identifiants"
+    code = codes.random_codes(1)[0]
+    digest = codes.code_hash(_pepper(), elector.number, code)
+    try:
+        with transaction.atomic(), open_export_file(path) as fh:
+            now = timezone.now()
+            current = Credential.objects.select_for_update().filter(elector=elector).first()
+            if current is None:
+                Credential.objects.create(elector=elector, cci_code=elector.cci_code,
+                                          code_hash=digest, issued_at=now, run=run)  # fmt: skip
+            else:
+                Credential.objects.filter(pk=current.pk).update(
+                    code_hash=digest, generation=current.generation + 1, issued_at=now, run=run
+                )
+            writer = ExportWriter(fh, bytes(run.recipient.public_key))
+            values = (
+                elector.number,
+                elector.birth_date,
+                *(getattr(elector, f) for f in EXPORT_FIELDS),
+            )
+            writer.write_row(_export_row(elector.number, code, values))
+            run.export_sha256 = writer.close()
+            run.count = 1
+            run.export_path = str(path)
+            run.status = GenerationRun.Status.DONE
+            run.finished_at = now
+            run.save()
+    except Exception:
+        path.unlink(missing_ok=True)
+        _finish(run, GenerationRun.Status.FAILED, "Échec technique : contactez l'assistance.")
+        raise
+    log.info("credential of one line regenerated by run %s", run.pk)
+    return run
