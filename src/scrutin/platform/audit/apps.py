@@ -5,3 +5,8 @@ class AuditConfig(AppConfig):
     name = "scrutin.platform.audit"
     label = "audit"
     verbose_name = "Journal"
+
+    def ready(self) -> None:
+        from .signals import connect
+
+        connect()

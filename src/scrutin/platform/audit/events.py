@@ -1,0 +1,102 @@
+"""The journal's events, declared as data in ``events.json`` (VxSuite habit; docs/journal.md).
+
+The code validates every :func:`~scrutin.platform.audit.journal.record_event` call against this
+catalogue, and the documentation table of docs/journal.md is generated from it
+(``python -m scrutin.platform.audit.events docs/journal.md``; a test checks it is up to date).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import NewType
+
+EventId = NewType("EventId", str)
+
+CATALOGUE = Path(__file__).with_name("events.json")
+ID_PATTERN = re.compile(r"^[a-z]+:[a-z]+:[a-z]+(-[a-z]+)*$")
+TYPES = ("administrative", "voting-phase")
+BEGIN, END = "<!-- events:begin -->", "<!-- events:end -->"
+#: Keys that would carry a voter's choices: refused in any event's data (CCTP 4.2.2.1).
+FORBIDDEN_DATA_KEYS = frozenset({"choice", "choices", "vote", "votes", "ballot", "selection",
+                                 "selections", "password", "secret"})  # fmt: skip
+
+
+class CatalogueError(ValueError):
+    """events.json does not follow its rules."""
+
+
+@dataclass(frozen=True)
+class Event:
+    id: EventId
+    type: str
+    description: str
+    emitter: str
+
+    @property
+    def source(self) -> str:
+        return self.id.split(":", 1)[0]
+
+    @property
+    def is_complete(self) -> bool:
+        return self.id.endswith("-complete")
+
+
+def parse_catalogue(text: str) -> dict[EventId, Event]:
+    """Validate the catalogue: id syntax, unique ids, known types, paired init/complete."""
+    raw = json.loads(text)
+    if raw.get("format") != "scrutin/journal-events/v1" or set(raw.get("types", {})) != set(TYPES):
+        raise CatalogueError("format or types of events.json")
+    events: dict[EventId, Event] = {}
+    for item in raw["events"]:
+        event_id = item["id"]
+        if not ID_PATTERN.match(event_id):
+            raise CatalogueError(f"{event_id}: not source:subject:action")
+        if event_id in events:
+            raise CatalogueError(f"{event_id}: declared twice")
+        if item["type"] not in TYPES:
+            raise CatalogueError(f"{event_id}: unknown type {item['type']}")
+        if not item.get("description") or not item.get("emitter"):
+            raise CatalogueError(f"{event_id}: description and emitter are required")
+        events[EventId(event_id)] = Event(EventId(event_id), item["type"], item["description"],
+                                          item["emitter"])  # fmt: skip
+    for event_id in events:
+        for mine, other in (("-init", "-complete"), ("-complete", "-init")):
+            if event_id.endswith(mine) and event_id[: -len(mine)] + other not in events:
+                raise CatalogueError(f"{event_id}: its pair {other} is not declared")
+    return events
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[EventId, Event]:
+    return parse_catalogue(CATALOGUE.read_text(encoding="utf-8"))
+
+
+def get(event_id: str) -> Event:
+    try:
+        return catalogue()[EventId(event_id)]
+    except KeyError:
+        raise KeyError(f"journal event {event_id!r} is not declared in audit/events.json") from None
+
+
+def markdown_table() -> str:
+    """The table of docs/journal.md."""
+    rows = ["| event | type | description (fr) | emitted by |", "|---|---|---|---|"]
+    for event in catalogue().values():
+        rows.append(f"| `{event.id}` | {event.type} | {event.description} | {event.emitter} |")
+    return "\n".join(rows)
+
+
+def render_doc(doc: str) -> str:
+    """``doc`` with the text between the markers replaced by the generated table."""
+    start, end = doc.index(BEGIN) + len(BEGIN), doc.index(END)
+    return f"{doc[:start]}\n{markdown_table()}\n{doc[end:]}"
+
+
+if __name__ == "__main__":  # pragma: no cover - developer helper
+    target = Path(sys.argv[1])
+    target.write_text(render_doc(target.read_text(encoding="utf-8")), encoding="utf-8")

@@ -1,0 +1,100 @@
+"""Journaling of other apps' actions without touching their code: Django signals connected in
+:meth:`AuditConfig.ready` (docs/journal.md, "who emits what")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_init, post_save
+from django.http import HttpRequest
+
+from ..accounts.lockout import client_ip
+from .journal import record_event
+
+FINAL_STATUSES = {"accepted", "rejected", "failed"}
+OPERATOR_PERMISSION = "accounts.operate_platform"
+
+
+def _single_cci(user: Any) -> str | None:
+    """The CCI of a one-CCI perimeter, so that this CCI's COE reads its managers' sign-ins."""
+    from ..accounts.perimeters import perimeter_of
+
+    perimeter = perimeter_of(user)
+    if perimeter is not None and not perimeter.national and len(perimeter.cci_codes) == 1:
+        return str(perimeter.cci_codes[0])
+    return None
+
+
+def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    record_event("accounts:user:login", actor=user, cci_code=_single_cci(user),
+                 data={"ip": client_ip(request)})  # fmt: skip
+    if user.has_perm(OPERATOR_PERMISSION):
+        from .services import notify_operator_access
+
+        notify_operator_access(user, request)
+
+
+def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
+                    **kwargs: Any) -> None:  # fmt: skip
+    username = str(credentials.get("username", ""))[:254]
+    record_event(
+        "accounts:user:login-failed", data={"username": username, "ip": client_ip(request)}
+    )
+
+
+def on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        record_event("accounts:user:logout", actor=user, cci_code=_single_cci(user), data={})
+
+
+def remember_status(sender: Any, instance: Any, **kwargs: Any) -> None:
+    instance._audit_status = instance.status
+
+
+def on_import_run(sender: Any, instance: Any, created: bool, raw: bool = False,
+                  **kwargs: Any) -> None:  # fmt: skip
+    if raw:
+        return
+    source = "structure" if instance.kind == "structure" else "electors"
+    common = {"run": instance.pk, "file": instance.filename}
+    actor = instance.created_by if instance.created_by_id else None
+    if created:
+        record_event(f"{source}:file:import-init", actor=actor, cci_code=instance.cci_id,
+                     data=common)  # fmt: skip
+    if instance.status in FINAL_STATUSES and (created or instance._audit_status != instance.status):
+        summary = {"outcome": instance.status, "sha256": instance.sha256, "rows": instance.rows,
+                   "blocking": instance.blocking, "warnings": instance.warnings}  # fmt: skip
+        record_event(f"{source}:file:import-complete", actor=actor, cci_code=instance.cci_id,
+                     data=common | summary)  # fmt: skip
+    instance._audit_status = instance.status
+
+
+def on_elector_change(sender: Any, instance: Any, created: bool, raw: bool = False,
+                      **kwargs: Any) -> None:  # fmt: skip
+    if raw or not created:
+        return
+    from ..electoral.models import Urn
+
+    snapshot = instance.after or instance.before or {}
+    urn_pk = snapshot.get("urn") if isinstance(snapshot, dict) else None
+    urn = Urn.objects.filter(pk=urn_pk).values_list("code", flat=True).first() if urn_pk else None
+    record_event(
+        f"electors:elector:{instance.action}",
+        actor=instance.created_by if instance.created_by_id else None,
+        cci_code=instance.cci_id,
+        urn_code=urn,
+        data={"change": instance.pk, "number": instance.number, "authority": instance.authority,
+              "reference": instance.reference, "reason": instance.reason},
+    )  # fmt: skip
+
+
+def connect() -> None:
+    from ..electoral.models import ElectorChange, ImportRun
+
+    user_logged_in.connect(on_login, dispatch_uid="audit.login")
+    user_login_failed.connect(on_login_failed, dispatch_uid="audit.login_failed")
+    user_logged_out.connect(on_logout, dispatch_uid="audit.logout")
+    post_init.connect(remember_status, sender=ImportRun, dispatch_uid="audit.import_init")
+    post_save.connect(on_import_run, sender=ImportRun, dispatch_uid="audit.import_run")
+    post_save.connect(on_elector_change, sender=ElectorChange, dispatch_uid="audit.elector_change")
