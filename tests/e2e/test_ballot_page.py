@@ -137,3 +137,43 @@ def test_without_javascript_the_voter_gets_an_explanation(
     assert "activez JavaScript" in text and "Aucune installation" in text
     assert not page.locator("#vers-recap").is_visible()
     context.close()
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_rgaa_13_1_session_expiry_warning_and_extension(voting_urn: Urn, browser: Any, live_server: Any,
+                                                         settings: Any, width: int) -> None:  # fmt: skip
+    settings.SCRUTIN_VOTER_SESSION_SECONDS = 126  # the warning comes two minutes before the end
+    context = browser.new_context(viewport={"width": width, "height": 700}, locale="fr-FR")
+    page = context.new_page()
+    signed_in(page, live_server, "0110000000008")
+    page.goto(f"{live_server.url}/vote/bulletin/")
+    dialog = page.get_by_role("alertdialog")
+    dialog.wait_for(state="visible", timeout=20000)
+    assert "expirer dans 2 minutes" in dialog.inner_text()
+    assert page.evaluate("document.activeElement.id") == "prolonger"
+    page.keyboard.press("Enter")
+    dialog.wait_for(state="hidden", timeout=10000)
+    context.close()
+
+
+def test_issue_6_page_weights(voting_urn: Urn, page: Any, live_server: Any) -> None:
+    """Every voter page under 60 KB transferred, the ballot page with its bundle under 250 KB;
+    nothing from another host."""
+    sizes: dict[str, int] = {}
+    hosts: set[str] = set()
+
+    def count(response: Any) -> None:
+        hosts.add(response.url.split("/")[2])
+        sizes[page.url] = sizes.get(page.url, 0) + len(response.body())
+
+    page.on("response", count)
+    page.goto(f"{live_server.url}/vote/")
+    login_weight = sum(sizes.values())
+    sizes.clear()
+    signed_in(page, live_server, "0110000000009")
+    page.goto(f"{live_server.url}/vote/bulletin/")
+    page.wait_for_load_state("networkidle")
+    ballot_weight = sum(sizes.values())
+    assert login_weight < 60_000, login_weight
+    assert ballot_weight < 250_000, ballot_weight
+    assert hosts == {live_server.url.split("/")[2]}

@@ -24,9 +24,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def issued(voting_urn: Urn) -> dict[str, str]:
+def issued(voting_urn: Urn, settings: Any, tmp_path: Path) -> dict[str, str]:
     """Credentials generated for the CCI by the real service, read back from the encrypted
     export with the dispatch operator's private key, as the mailing step would."""
+    settings.VAR_DIR = tmp_path
     private, public = export.generate_keypair()
     services.register_recipient(public, "opérateur d'expédition (test)")
     run = services.generate(services.new_run("011", GenerationRun.Mode.NEW))

@@ -1,8 +1,15 @@
 """``make demo``: a demo election on the embedded SQLite default, then the development server.
 
-Loads, through the real imports, a structure with several CCIs (one with sub-categories, one
-overseas CCI with a CCIT ballot only) and generated electors files, creates a demo manager
-account, prints where to go, and serves the platform on http://127.0.0.1:8000/.
+Starts from fresh SQLite databases under ``var/`` and loads, through the real services: a
+structure with several CCIs (one with sub-categories, one overseas CCI with a CCIT ballot only),
+generated electors files, candidatures with professions de foi, an open election per urn, and
+voters' credentials (generated, exported encrypted, read back with the demo dispatch key). It
+prints where to vote, a few credentials, the managers' login, and serves the platform on
+http://127.0.0.1:8000/.
+
+Demo only: each urn's decryption key is produced by a key ceremony simulated in this process.
+In a real election the ceremony runs on the key holders' own devices (``scrutin trustee …``,
+docs/key-ceremony.md) and the platform never holds a share.
 """
 
 from __future__ import annotations
@@ -68,6 +75,10 @@ def load(folder: Path) -> list[str]:
         lines.append(
             f"  électeurs CCI {code} : {run.get_status_display()} ({run.rows} lignes) — {path}"
         )
+    from scrutin.platform.candidates.demo import load_demo_candidates
+
+    lines += load_demo_candidates()
+    lines += open_demo_elections()
     password = secrets.token_urlsafe(12)
     user, _ = User.objects.get_or_create(
         username="demo", defaults={"first_name": "Gestionnaire", "last_name": "Démo"}
@@ -80,6 +91,48 @@ def load(folder: Path) -> list[str]:
     return lines
 
 
+def open_demo_elections() -> list[str]:
+    """Open every urn that has candidates, for the next three days (Paris time)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scrutin.crypto import dkg
+    from scrutin.platform.electoral.models import Urn
+    from scrutin.platform.voting.elections import open_election, questions_document
+    from scrutin.record.simulate import run_ceremony
+
+    lines = []
+    now = timezone.now()
+    for urn in Urn.objects.order_by("code"):
+        if not questions_document(urn):
+            continue
+        ceremony = dkg.Ceremony(f"demo-{urn.code}", "ristretto255", dkg.TrusteeId("president"),
+                                (dkg.TrusteeId("assesseur-1"), dkg.TrusteeId("assesseur-2")), 1)  # fmt: skip
+        trustees, _shares = run_ceremony(ceremony)  # demo only: see the module docstring
+        open_election(
+            urn, trustees, "ristretto255", now - timedelta(minutes=5), now + timedelta(days=3)
+        )
+        lines.append(
+            f"  vote ouvert : urne {urn.code} jusqu'au {timezone.localtime(now + timedelta(days=3)):%d/%m/%Y %H:%M}"
+        )
+    return lines
+
+
+def fresh_databases() -> None:
+    """The demo starts afresh: its SQLite databases and the files derived from them."""
+    import shutil
+
+    from django.conf import settings
+
+    shutil.rmtree(Path(settings.VAR_DIR) / "credential_exports", ignore_errors=True)
+    for alias in ("default", "ballotbox"):
+        name = str(settings.DATABASES[alias]["NAME"])
+        if settings.DATABASES[alias]["ENGINE"].endswith("sqlite3"):
+            for suffix in ("", "-wal", "-shm"):
+                Path(name + suffix).unlink(missing_ok=True)
+
+
 def main() -> None:
     import django
 
@@ -87,15 +140,28 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
+    from scrutin.platform.credentials.demo import demo_credentials
+
+    fresh_databases()
     lines = load(Path(settings.VAR_DIR) / "demo")
+    voters = demo_credentials(3)
     base = f"http://{HOST}:{PORT}"
     print("\nScrutin — démonstration (base SQLite sous var/)\n", flush=True)
     print("\n".join(lines))
-    print(f"\n  Site gestionnaire : {base}/gestion/  (imports, comptes rendus, listes de contrôle)")
+    print(f"\n  VOTER : {base}/vote/  avec l'un de ces identifiants de démonstration :")
+    for identifier, code, born in voters:
+        challenge = (
+            f"date de naissance {born:%d/%m/%Y}" if born else "pas de date de naissance demandée"
+        )
+        print(f"    identifiant {identifier}   code {code}   ({challenge})")
     print(
-        "  Le site de vote (identifiants des électeurs, bulletin chiffré) arrive avec les tickets #5 et #6 ;"
+        f"\n  Site gestionnaire : {base}/gestion/  (imports, candidatures, identifiants, journal)"
     )
-    print("  la démonstration s'enrichira à chaque étape.\n  Arrêt : Ctrl+C\n", flush=True)
+    print("  Démonstration : les clés de déchiffrement des urnes sont simulées localement ;")
+    print(
+        "  le dépouillement et la cérémonie des clés dans la plate-forme arrivent avec le ticket #7."
+    )
+    print("  Arrêt : Ctrl+C\n", flush=True)
     if "--no-server" in sys.argv:
         return
     call_command("runserver", f"{HOST}:{PORT}", use_reloader=False)

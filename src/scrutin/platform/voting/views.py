@@ -23,7 +23,13 @@ from .models import Emargement, UrnElection
 from .receipts import make_receipt
 
 SESSION_KEY = "voter"
-SESSION_SECONDS = getattr(settings, "SCRUTIN_VOTER_SESSION_SECONDS", 20 * 60)
+
+
+def session_seconds() -> int:
+    """How long a voter's session lasts after the last action (setting, default 20 minutes)."""
+    return int(getattr(settings, "SCRUTIN_VOTER_SESSION_SECONDS", 20 * 60))
+
+
 GENERIC_FAILURE = (
     "Identifiant ou code confidentiel incorrect. Vérifiez votre courrier et réessayez."
 )
@@ -49,7 +55,7 @@ def _voter(request: HttpRequest, step: str = "ready") -> Elector | None:
     data = request.session.get(SESSION_KEY)
     if not data or data.get("step") != step:
         return None
-    request.session.set_expiry(SESSION_SECONDS)
+    request.session.set_expiry(session_seconds())
     return (
         Elector.objects.select_related("urn", "urn__cci", "urn__category")
         .filter(number=data["number"])
@@ -83,7 +89,7 @@ def login(request: HttpRequest) -> HttpResponse:
                 elector = Elector.objects.get(number=number)
                 step = "challenge" if elector.birth_date is not None else "ready"
                 request.session[SESSION_KEY] = {"number": number, "step": step}
-                request.session.set_expiry(SESSION_SECONDS)
+                request.session.set_expiry(session_seconds())
                 return redirect("voting:challenge" if step == "challenge" else "voting:ballot")
     return render(request, "voting/login.html", {"error": error, "identifier": identifier})
 
@@ -155,7 +161,7 @@ def _ballot_context(elector: Elector, election: UrnElection) -> dict[str, Any]:
             }
         )
     return {"elector": elector, "urn": elector.urn, "questions": questions, "election": election,
-            "closes_at": _paris(election.closes_at), "session_seconds": SESSION_SECONDS}  # fmt: skip
+            "closes_at": _paris(election.closes_at), "session_seconds": session_seconds()}  # fmt: skip
 
 
 @never_cache
@@ -202,7 +208,7 @@ def deposit(request: HttpRequest) -> HttpResponse:
 @never_cache
 def keepalive(request: HttpRequest) -> JsonResponse:
     """Extends the session when the voter asks for more time (RGAA 13.1)."""
-    return JsonResponse({"ok": _voter(request) is not None, "seconds": SESSION_SECONDS})
+    return JsonResponse({"ok": _voter(request) is not None, "seconds": session_seconds()})
 
 
 def logout(request: HttpRequest) -> HttpResponse:

@@ -5,6 +5,15 @@
   "use strict";
   var app = document.getElementById("vote-app");
   if (!app) { return; }
+  if (typeof BigInt === "undefined" || !window.crypto || !window.crypto.getRandomValues || !window.ScrutinBallot) {
+    var old = document.createElement("div");
+    old.className = "alert";
+    old.setAttribute("role", "alert");
+    old.textContent = "Votre navigateur est trop ancien pour chiffrer votre bulletin en toute sécurité. " +
+      "Mettez-le à jour, ou utilisez un autre navigateur ou un autre appareil (ordinateur, tablette, téléphone récent).";
+    app.parentNode.insertBefore(old, app);
+    return;
+  }
   app.classList.remove("needs-js");
   var params = JSON.parse(document.getElementById("parametres").textContent);
   var questions = Array.prototype.slice.call(document.querySelectorAll("fieldset.question"));
