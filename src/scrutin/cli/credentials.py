@@ -123,6 +123,9 @@ def generate(
         codes = [cci]
     failures = 0
     for code in codes:
+        if mode == GenerationRun.Mode.MISSING and services.counts(code)["missing"] == 0:
+            typer.echo(f"CCI {code} : toutes les lignes ont déjà un identifiant.")
+            continue
         try:
             run = services.new_run(code, mode, reason=reason)
             with _progress_bar(f"CCI {code}") as bar:
