@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "scrutin.platform.candidates",
     "scrutin.platform.credentials",
     "scrutin.platform.voting",
+    "scrutin.platform.control",
     "scrutin.platform.ballotbox",
 ]
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("gestion/journal/", include("scrutin.platform.audit.urls")),
     path("gestion/candidatures/", include("scrutin.platform.candidates.urls")),
     path("gestion/identifiants/", include("scrutin.platform.credentials.urls")),
+    path("gestion/pilotage/", include("scrutin.platform.control.urls")),
     path("gestion/", include("scrutin.platform.electoral.urls")),
     path("vote/", include("scrutin.platform.voting.urls")),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ..control import usage
 from ..electoral.models import Elector
 from . import cast, throttle
 from .elections import ballot_items
@@ -88,9 +90,16 @@ def login(request: HttpRequest) -> HttpResponse:
                 number = throttle.normalise_identifier(identifier)
                 elector = Elector.objects.get(number=number)
                 step = "challenge" if elector.birth_date is not None else "ready"
-                request.session[SESSION_KEY] = {"number": number, "step": step}
+                request.session[SESSION_KEY] = {
+                    "number": number,
+                    "step": step,
+                    "since": int(time.time()),
+                }
+                usage.login()
                 request.session.set_expiry(session_seconds())
                 return redirect("voting:challenge" if step == "challenge" else "voting:ballot")
+    if request.method == "GET":
+        usage.visit()
     return render(request, "voting/login.html", {"error": error, "identifier": identifier})
 
 
@@ -115,7 +124,7 @@ def challenge(request: HttpRequest) -> HttpResponse:
             error = _locked_message(until)
         elif _birth_date_matches(elector, value):
             throttle.record_success(elector.number)
-            request.session[SESSION_KEY] = {"number": elector.number, "step": "ready"}
+            request.session[SESSION_KEY] = {**request.session[SESSION_KEY], "step": "ready"}
             return redirect("voting:ballot")
         else:
             until = throttle.record_failure(elector.number, _source(request))

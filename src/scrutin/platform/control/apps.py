@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ControlConfig(AppConfig):
+    name = "scrutin.platform.control"
+    label = "control"
+    verbose_name = "Pilotage du vote"

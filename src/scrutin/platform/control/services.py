@@ -1,0 +1,181 @@
+"""Participation, émargement lists, seal status and suspension (CCTP 4.1.5, 4.2.2.1).
+
+Participation is the number of voters (émargements) against the registered electors. Nothing
+here reads the ballot box: no count of votes exists before the urn is closed and decrypted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from ..accounts.perimeters import cci_codes_of
+from ..audit.journal import record_event
+from ..candidates.services import is_sealed as candidatures_sealed
+from ..electoral.models import Elector, Urn
+from ..voting.models import Emargement, UrnElection
+
+
+@dataclass
+class Line:
+    label: str
+    registered: int = 0
+    voters: int = 0
+    children: list[Line] = field(default_factory=list)
+
+    @property
+    def rate(self) -> str:
+        return (
+            f"{100 * self.voters / self.registered:.2f}".replace(".", ",")
+            if self.registered
+            else "—"
+        )
+
+
+def visible_urns(user: Any) -> Any:
+    codes = cci_codes_of(user)
+    urns = Urn.objects.select_related("cci", "category").order_by("code")
+    return urns if codes is None else urns.filter(cci_id__in=codes)
+
+
+def region_of(urn: Urn) -> str:
+    """The CCIR ballot's label names the region; a CCI without CCIR ballot stands alone."""
+    return urn.label_ccir or f"{urn.cci.label} (sans scrutin régional)"
+
+
+def participation(user: Any) -> Line:
+    """National → regions → CCIs → urns, restricted to the user's perimeter."""
+    urns = list(visible_urns(user))
+    ids = [u.id for u in urns]
+    registered = dict(
+        Elector.objects.filter(urn_id__in=ids)
+        .values_list("urn_id")
+        .annotate(n=Count("number"))
+        .order_by()
+    )
+    voters = dict(
+        Emargement.objects.filter(urn_id__in=ids)
+        .values_list("urn_id")
+        .annotate(n=Count("elector_number"))
+        .order_by()
+    )
+    nation = Line("Total du périmètre" if cci_codes_of(user) is not None else "National")
+    regions: dict[str, Line] = {}
+    ccis: dict[str, Line] = {}
+    for urn in urns:
+        region = regions.setdefault(region_of(urn), Line(region_of(urn)))
+        cci = ccis.get(urn.cci_id)
+        if cci is None:
+            cci = ccis[urn.cci_id] = Line(f"{urn.cci_id} — {urn.cci.label}")
+            region.children.append(cci)
+        leaf = Line(urn.code, registered.get(urn.id, 0), voters.get(urn.id, 0))
+        cci.children.append(leaf)
+        for line in (cci, region, nation):
+            line.registered += leaf.registered
+            line.voters += leaf.voters
+    nation.children = sorted(regions.values(), key=lambda r: r.label)
+    return nation
+
+
+def participation_json(line: Line) -> dict[str, Any]:
+    return {"label": line.label, "registered": line.registered, "voters": line.voters, "rate": line.rate,
+            "children": [participation_json(c) for c in line.children]}  # fmt: skip
+
+
+def seal_status(user: Any) -> list[dict[str, Any]]:
+    rows = []
+    elections = {e.urn_id: e for e in UrnElection.objects.all()}
+    for urn in visible_urns(user):
+        election = elections.get(urn.id)
+        rows.append({
+            "urn": urn, "candidatures_sealed": candidatures_sealed(urn), "urn_sealed_at": urn.sealed_at,
+            "election": election,
+            "state": "suspendue" if election and election.suspended else (
+                "close" if election and (election.closed_at or timezone.now() >= election.closes_at) else (
+                    "ouverte" if election and timezone.now() >= election.opens_at else (
+                        "programmée" if election else "non préparée"))),
+        })  # fmt: skip
+    return rows
+
+
+def emargements(urn: Urn) -> Any:
+    """The émargement list of an urn: who voted and when (never how)."""
+    return (
+        Emargement.objects.filter(urn=urn)
+        .order_by("elector_number")
+        .values_list("elector_number", "voted_at")
+    )
+
+
+def emargement_rows(urn: Urn) -> Iterable[list[str]]:
+    people = {row[0]: row[1:] for row in Elector.objects.filter(urn=urn).values_list(
+        "number", "usage_name", "first_name", "company_name")}  # fmt: skip
+    for number, voted_at in emargements(urn).iterator():
+        name, first, company = people.get(number, ("", "", ""))
+        yield [
+            number,
+            name,
+            first,
+            company,
+            timezone.localtime(voted_at).strftime("%d/%m/%Y %H:%M:%S"),
+        ]
+
+
+HEADER = ["numéro d'électeur", "nom", "prénom", "raison sociale", "émargé le (heure de Paris)"]
+
+
+def emargement_csv(urn: Urn) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADER)
+    writer.writerows(emargement_rows(urn))
+    return out.getvalue()
+
+
+def emargement_pdf(urn: Urn) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, title=f"Liste d'émargement {urn.code}", author="Scrutin"
+    )
+    styles = getSampleStyleSheet()
+    rows = [HEADER, *emargement_rows(urn)]
+    now = timezone.localtime().strftime("%d/%m/%Y à %H:%M")
+    story = [Paragraph(f"Liste d'émargement — urne {urn.code} — {urn.cci.label}", styles["Title"]),
+             Paragraph(f"Éditée le {now} (heure de Paris) : {len(rows) - 1} votant(s).", styles["Normal"])]  # fmt: skip
+    table = Table(rows, repeatRows=1, colWidths=[32 * mm, 35 * mm, 30 * mm, 50 * mm, 33 * mm])
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Helvetica", 7), ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7),
+                               ("GRID", (0, 0), (-1, -1), 0.3, colors.grey)]))  # fmt: skip
+    story.append(table)
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def set_suspension(urns: Iterable[Urn], *, suspended: bool, message: str, user: Any) -> int:
+    """Suspend or resume the vote of these urns, with the message shown to voters (CCTP 4.1.5)."""
+    changed = 0
+    with transaction.atomic():
+        for urn in urns:
+            election = UrnElection.objects.select_for_update().filter(urn=urn).first()
+            if election is None:
+                continue
+            election.suspended = suspended
+            election.suspension_message = message if suspended else ""
+            election.save(update_fields=["suspended", "suspension_message"])
+            record_event("voting:election:suspend" if suspended else "voting:election:resume", actor=user,
+                         cci_code=urn.cci_id, urn_code=urn.code, data={"message": message})  # fmt: skip
+            changed += 1
+    return changed
