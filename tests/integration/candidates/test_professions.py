@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -119,6 +120,37 @@ def pdf_with_escaped_javascript_name() -> bytes:
     return out.getvalue()
 
 
+def pdf_with_javascript_in_compressed_object_stream() -> bytes:
+    """The action object lives, Flate-compressed, in an object stream found through an xref
+    stream: invisible to a byte scan, found by walking every object pypdf can load."""
+    action = b"<< /S /JavaScript /JS (app.alert(1)) >>"
+    prefix = b"4 0 "
+    objstm = zlib.compress(prefix + action)
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = {}
+    for n, body in [(1, b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>"),
+                    (2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+                    (3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>")]:  # fmt: skip
+        offsets[n] = out.tell()
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (n, body))
+    offsets[5] = out.tell()
+    out.write(b"5 0 obj\n<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+              % (len(prefix), len(objstm)) + objstm + b"\nendstream\nendobj\n")  # fmt: skip
+    offsets[6] = out.tell()
+    rows = [b"\x00" + b"\x00" * 4 + b"\xff\xff"]
+    for n in (1, 2, 3):
+        rows.append(b"\x01" + offsets[n].to_bytes(4, "big") + b"\x00\x00")
+    rows.append(b"\x02" + (5).to_bytes(4, "big") + b"\x00\x00")
+    for n in (5, 6):
+        rows.append(b"\x01" + offsets[n].to_bytes(4, "big") + b"\x00\x00")
+    xref = zlib.compress(b"".join(rows))
+    out.write(b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Filter /FlateDecode "
+              b"/Length %d >>\nstream\n" % len(xref) + xref + b"\nendstream\nendobj\n")  # fmt: skip
+    out.write(b"startxref\n%d\n%%%%EOF\n" % offsets[6])
+    return out.getvalue()
+
+
 def encrypted_pdf() -> bytes:
     writer = _writer()
     writer.encrypt("secret")
@@ -133,6 +165,7 @@ MALICIOUS: dict[str, tuple[Callable[[], bytes], str]] = {
     "embedded-file": (pdf_with_embedded_file, "fichiers joints"),
     "file-attachment-annotation": (pdf_with_file_attachment_annotation, "fichiers joints"),
     "escaped-name": (pdf_with_escaped_javascript_name, "JavaScript"),
+    "object-stream": (pdf_with_javascript_in_compressed_object_stream, "JavaScript"),
     "encrypted": (encrypted_pdf, "chiffré"),
 }
 
@@ -144,9 +177,16 @@ def test_cctp_4_1_3_active_pdf_rejected(name: str) -> None:
         check_pdf(build())
 
 
-def test_escaped_name_evades_the_raw_scan_but_not_the_object_walk() -> None:
-    data = pdf_with_escaped_javascript_name()
+@pytest.mark.parametrize("build", [pdf_with_escaped_javascript_name,
+                                   pdf_with_javascript_in_compressed_object_stream])  # fmt: skip
+def test_hidden_javascript_evades_the_raw_scan_but_not_the_object_walk(
+    build: Callable[[], bytes],
+) -> None:
+    data = build()
     assert b"/JavaScript" not in data and b"/JS " not in data
+    from pypdf import PdfReader
+
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1  # a well-formed PDF otherwise
     with pytest.raises(PdfRejected, match="JavaScript"):
         check_pdf(data)
 

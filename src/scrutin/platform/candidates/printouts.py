@@ -87,14 +87,14 @@ def electors_pdf(
     """The electoral list of an urn: number, name, company, postal address."""
     from reportlab.lib.units import mm
 
-    rows = []
+    rows = []  # plain strings, not Paragraphs: about 10 times faster for long lists
     for e in urn.electors.order_by("number").iterator(chunk_size=2000):
         name = f"{e.civility} {e.usage_name} {e.first_name}".strip()
-        address = ", ".join(x for x in (e.postal_street, e.postal_place,
-                                        f"{e.postal_code} {e.postal_city}".strip()) if x)  # fmt: skip
-        rows.append([e.number, _p(name), _p(e.company_name), _p(address)])
+        town = f"{e.postal_code} {e.postal_city}".strip()
+        address = "\n".join(x for x in (e.postal_street, e.postal_place, town) if x)
+        rows.append([e.number, name, e.company_name, address])
     body = [*_tables(["Numéro", "Électeur", "Entreprise", "Adresse"], rows,
-                     [32 * mm, 50 * mm, 60 * mm, 125 * mm]),
+                     [28 * mm, 80 * mm, 62 * mm, 97 * mm]),
             _p(f"{len(rows)} électeur{'s' if len(rows) > 1 else ''} inscrit{'s' if len(rows) > 1 else ''}.")]  # fmt: skip
     return _build("Liste électorale", urn, produced_at, invariant, body, landscape_page=True)
 
