@@ -233,3 +233,21 @@ def test_a_credential_whose_elector_line_was_removed_does_not_authenticate(
 def test_generation_needs_a_registered_recipient_key(electors: dict[str, int]) -> None:
     with pytest.raises(services.GenerationRefused):
         services.new_run("011", "new")
+
+
+def test_generation_streams_page_by_page_with_writes_between_fetches(
+    electors: dict[str, int], operator_keys: tuple[bytes, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages smaller than the list: the streaming read and the writes interleave on one
+    connection (server-side cursor on PostgreSQL) for every mode."""
+    monkeypatch.setattr(services, "PAGE", 7)
+    first = plaintext(run_generation("011"), operator_keys[0])
+    assert len(first) == 60
+    removed = sorted(first)[10:13]
+    Credential.objects.filter(elector_id__in=removed).delete()
+    missing = plaintext(run_generation("011", "missing"), operator_keys[0])
+    assert sorted(missing) == removed
+    again = plaintext(run_generation("011", "all", reason="test"), operator_keys[0])
+    assert set(again) == set(first)
+    assert all(services.authenticate(n, c) is not None for n, c in again.items())
+    assert not any(services.authenticate(n, first[n]) for n in list(first)[:5])

@@ -13,6 +13,7 @@ import hmac
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -130,18 +131,15 @@ def export_folder() -> Path:
 
 
 def _pages(cci_code: str, missing_only: bool) -> Iterator[list[tuple[Any, ...]]]:
-    """The CCI's elector lines by number, a page at a time (keyset pagination)."""
+    """The CCI's elector lines by number, a page at a time, from one streaming query (a
+    server-side cursor on PostgreSQL, ``fetchmany`` on SQLite): one scan, constant memory. The
+    pages' writes go through the same connection between two fetches."""
     rows = Elector.objects.filter(cci_code=cci_code).order_by("number")
     if missing_only:
         rows = rows.filter(credential__isnull=True)
-    fields = ("number", "birth_date", *EXPORT_FIELDS)
-    last = ""
-    while True:
-        page = list(rows.filter(number__gt=last).values_list(*fields)[:PAGE])
-        if not page:
-            return
+    stream = rows.values_list("number", "birth_date", *EXPORT_FIELDS).iterator(chunk_size=PAGE)
+    while page := list(islice(stream, PAGE)):
         yield page
-        last = page[-1][0]
 
 
 class _Sink:
