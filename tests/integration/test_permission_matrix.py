@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from scrutin.platform.accounts.models import Perimeter
 from scrutin.platform.accounts.roles import ROLES, setup_roles
 from scrutin.platform.candidates.models import Candidate, Groupement, ProfessionDeFoi
+from scrutin.platform.credentials.models import GenerationRun, RecipientKey
 from scrutin.platform.electoral.models import Question, Urn
 
 from .accounts.world import World, build_world, make_user
@@ -93,6 +94,7 @@ class Data:
     individual: int
     profession: uuid.UUID
     account: int
+    credentials_run: int
     markers: tuple[str, ...]  # strings that identify this CCI's data in a page
 
 
@@ -127,8 +129,16 @@ def _side(tmp_path: Path, code: str, elector: str, run: int, markers: tuple[str,
     account = User.objects.create_user(f"cible-{code}@cci.test", email=f"cible-{code}@cci.test",
                                        is_active=False)  # fmt: skip
     Perimeter.objects.create(user=account, cci_codes=[code])
+    export = tmp_path / f"export-{code}.bin"
+    export.write_bytes(b"sealed export " + code.encode())
+    recipient = RecipientKey.objects.create(label=f"Opérateur {code}", public_key=bytes(32),
+                                            fingerprint=hashlib.sha256(code.encode()).hexdigest())  # fmt: skip
+    generation = GenerationRun.objects.create(
+        cci_code=code, mode=GenerationRun.Mode.NEW, status=GenerationRun.Status.DONE,
+        recipient=recipient, export_path=str(export),
+    )  # fmt: skip
     return Data(code, urn.code, elector, run, group.pk, grouped.pk, alone.pk, doc.public_id,
-                account.pk, (*markers, elector, account.username, f"SEULE{code}"))  # fmt: skip
+                account.pk, generation.pk, (*markers, elector, account.username, f"SEULE{code}"))  # fmt: skip
 
 
 @pytest.fixture
@@ -171,6 +181,11 @@ def kwargs_for(name: str, d: Data) -> dict[str, Any]:
         "electoral:elector-add": {"code": d.code},
         "electoral:elector-correct": {"number": d.elector},
         "electoral:elector-remove": {"number": d.elector},
+        "credentials:generate": {"code": d.code},
+        "credentials:regenerate": {"code": d.code},
+        "credentials:run": {"pk": d.credentials_run},
+        "credentials:run-progress": {"pk": d.credentials_run},
+        "credentials:run-export": {"pk": d.credentials_run},
     }.get(name, {})
 
 
@@ -188,7 +203,10 @@ def _client(actor: str) -> tuple[Client, User]:
 
 
 def _leaks(response: Any, other: Data) -> list[str]:
-    if response.status_code != 200 or getattr(response, "streaming", False):
+    if getattr(response, "streaming", False):
+        response.close()  # a FileResponse: its file is closed here
+        return []
+    if response.status_code != 200:
         return []
     body = response.content.decode("utf-8", "replace")
     return [m for m in other.markers if m in body]
@@ -222,6 +240,10 @@ def test_cctp_4_1_4_7_role_with_one_cci_never_reaches_another_cci(
             check(f"{name} {own_url}", response.status_code, rule.allowed or 0)
             continue
         permitted = all(user.has_perm(p) for p in rule.permissions)
+        if permitted and rule.scope == "national" and rule.allowed == 405:
+            check(f"{name} {own_url}", response.status_code, 405)
+            check(f"{name} {own_url} (POST)", client.post(own_url).status_code, 403)
+            continue
         if not permitted or rule.scope == "national":
             check(f"{name} {own_url}", response.status_code, 403)
             check(f"{name} {other_url} (POST)", client.post(other_url).status_code, 403)
@@ -230,6 +252,7 @@ def test_cctp_4_1_4_7_role_with_one_cci_never_reaches_another_cci(
         if rule.scope == "cci":
             method = client.post if rule.allowed == 405 else client.get
             other_response = method(other_url)
+            _leaks(other_response, other)
             check(f"{name} {other_url}", other_response.status_code, rule.other or 0)
     assert problems == [], "\n".join(problems)
 

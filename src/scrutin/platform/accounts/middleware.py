@@ -32,6 +32,7 @@ _ENROL_PAGES = {"accounts:second-factor", "accounts:totp", "accounts:key",
                 "accounts:key-options", "accounts:logout", "electoral:logout",
                 "accounts:session-ping"}  # fmt: skip
 SEEN_AT = "accounts_seen_at"
+_SEEN_RESOLUTION = 30  # seconds; the timeout is that precise, and polling pages write less
 
 DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -81,7 +82,8 @@ class IdleTimeoutMiddleware:
             if seen is not None and now - float(seen) > idle_timeout():
                 logout(request)
                 return HttpResponseRedirect(f"{reverse('accounts:login')}?expiree=1")
-            request.session[SEEN_AT] = now
+            if seen is None or now - float(seen) >= _SEEN_RESOLUTION:
+                request.session[SEEN_AT] = now  # a session write at most every 30 s
         response = self.get_response(request)
         if request.user.is_authenticated:
             _inject_idle_script(request, response)
