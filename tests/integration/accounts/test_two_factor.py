@@ -29,7 +29,7 @@ def sign_in(client: Client, user: User, password: str = PASSWORD, url: str = LOG
 
 def totp_now(user: User, *, step_offset: int = 0) -> str:
     device = TotpDevice.objects.get(user=user)
-    totp = pyotp.TOTP(device.secret)
+    totp = pyotp.TOTP(services.totp_secret(device))
     return totp.at(timezone.now().timestamp() + step_offset * totp.interval)
 
 
@@ -56,6 +56,17 @@ def test_cctp_4_1_4_7_wide_perimeter_must_enrol_before_any_page(perimeter: dict[
     done = client.post("/gestion/comptes/second-facteur/application/", {"code": totp_now(user)})
     assert done.status_code == 302
     assert client.get("/gestion/").status_code == 200
+
+
+def test_totp_secret_is_encrypted_at_rest() -> None:
+    user = make_user("COE", ["011"])
+    device = services.start_totp(user)
+    plain = services.totp_secret(device)
+    assert len(plain) == 32 and plain not in TotpDevice.objects.get(pk=device.pk).secret
+    page = Client()
+    page.force_login(user)
+    shown = page.get("/gestion/comptes/second-facteur/application/").content.decode()
+    assert plain[:4] + " " + plain[4:8] in shown and f"secret={plain}" in shown
 
 
 def test_cctp_4_1_4_7_enrolled_account_must_give_its_code_at_each_sign_in() -> None:

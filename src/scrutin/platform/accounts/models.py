@@ -48,7 +48,7 @@ class TotpDevice(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device"
     )
-    secret = models.CharField("secret (base32)", max_length=64)
+    secret = models.CharField("secret chiffré", max_length=200)  # services.seal_secret
     confirmed_at = models.DateTimeField("confirmé le", null=True, blank=True)
     last_step = models.BigIntegerField("dernier pas utilisé", default=0)
 

@@ -5,9 +5,12 @@ Business logic lives here; views and the CLI only call these functions.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nacl.secret
 import pyotp
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -124,17 +127,35 @@ def has_second_factor(user: User) -> bool:
     return confirmed or user.security_keys.exists()
 
 
+def _box() -> nacl.secret.SecretBox:
+    """TOTP secrets are encrypted at rest with a key derived from ``SECRET_KEY``: a copy of the
+    database alone does not give the second factor (rotating ``SECRET_KEY`` means re-enrolling)."""
+    key = hashlib.blake2b(settings.SECRET_KEY.encode(), digest_size=32,
+                          person=b"scrutin-totp-v1").digest()  # fmt: skip
+    return nacl.secret.SecretBox(key)
+
+
+def seal_secret(secret: str) -> str:
+    return "v1:" + base64.b64encode(bytes(_box().encrypt(secret.encode()))).decode()
+
+
+def totp_secret(device: TotpDevice) -> str:
+    if not device.secret.startswith("v1:"):
+        raise ValueError("TOTP secret not sealed")
+    return _box().decrypt(base64.b64decode(device.secret[3:])).decode()
+
+
 def start_totp(user: User) -> TotpDevice:
     """The user's device, creating an unconfirmed one with a fresh secret if there is none;
     it becomes usable once a first code is checked (:func:`check_totp`)."""
     device, _ = TotpDevice.objects.get_or_create(
-        user=user, defaults={"secret": pyotp.random_base32(32)}
+        user=user, defaults={"secret": seal_secret(pyotp.random_base32(32))}
     )
     return device
 
 
 def totp_uri(device: TotpDevice) -> str:
-    return pyotp.TOTP(device.secret).provisioning_uri(
+    return pyotp.TOTP(totp_secret(device)).provisioning_uri(
         name=device.user.username, issuer_name=TOTP_ISSUER
     )
 
@@ -144,7 +165,7 @@ def check_totp(device: TotpDevice, code: str) -> bool:
     code = "".join(code.split())
     if not (code.isdigit() and len(code) == 6):
         return False
-    totp = pyotp.TOTP(device.secret)
+    totp = pyotp.TOTP(totp_secret(device))
     now = timezone.now()
     for drift in (0, -1, 1):
         at = now.timestamp() + drift * totp.interval

@@ -141,7 +141,8 @@ def totp_view(request: HttpRequest) -> HttpResponse:
             return redirect(request.session.pop(NEXT, None) or "accounts:second-factor")
         form.add_error("code", "Code incorrect : vérifiez l'heure de votre téléphone et "
                                "saisissez le code affiché maintenant.")  # fmt: skip
-    secret = " ".join(device.secret[i : i + 4] for i in range(0, len(device.secret), 4))
+    plain = services.totp_secret(device)
+    secret = " ".join(plain[i : i + 4] for i in range(0, len(plain), 4))
     return render(request, "accounts/totp.html",
                   {"form": form, "secret": secret, "uri": services.totp_uri(device)})  # fmt: skip
 
