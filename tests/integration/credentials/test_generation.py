@@ -251,3 +251,20 @@ def test_generation_streams_page_by_page_with_writes_between_fetches(
     assert set(again) == set(first)
     assert all(services.authenticate(n, c) is not None for n, c in again.items())
     assert not any(services.authenticate(n, first[n]) for n in list(first)[:5])
+
+
+def test_cctp_4_1_4_3_voters_site_login_accepts_a_generated_credential(
+    electors: dict[str, int], operator_keys: tuple[bytes, bytes], client: Any
+) -> None:
+    """The contract with the voting site (issue 6): its login step calls ``authenticate``."""
+    from django.core.cache import cache
+
+    cache.clear()
+    issued = plaintext(run_generation("011"), operator_keys[0])
+    number = next(n for n in sorted(issued) if Elector.objects.get(number=n).birth_date)
+    wrong = client.post("/vote/", {"identifiant": number, "code": "AAAAA-AAAAA-AAAAA"})
+    assert wrong.status_code == 200 and "incorrect" in wrong.content.decode()
+    typed = issued[number].lower().replace("-", " ")
+    response = client.post("/vote/", {"identifiant": number, "code": typed})
+    assert response.status_code == 302 and response.url.endswith("/vote/date-de-naissance/")
+    cache.clear()
