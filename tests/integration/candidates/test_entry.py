@@ -207,3 +207,20 @@ def test_ballot_preview_shows_titles_groupements_and_links(coe_011: Client) -> N
     for text in (u.site_title, q.title, u.category_type_label, "Commerce", "Agir pour l'Ain",
                  "M. Jean MARTIN, boulanger, Bolbec", "délégation Bugey", str(doc.public_id)):  # fmt: skip
         assert escape(text) in page, text
+
+
+def test_cctp_3_2_2_2_delegation_field_only_for_a_cci_with_delegations(coe_011: Client) -> None:
+    from scrutin.platform.electoral.models import Elector
+
+    Elector.objects.filter(cci_code="011").update(delegation_code="")  # annex 7.1.3 col. 2
+    page = coe_011.get("/gestion/candidatures/urne/011-C/candidats/ajouter/").content.decode()
+    assert 'name="delegation"' not in page
+    Elector.objects.filter(cci_code="011").update(delegation_code="D01")
+    page = coe_011.get("/gestion/candidatures/urne/011-C/candidats/ajouter/").content.decode()
+    assert 'name="delegation"' in page
+    ccit = question("011-C", "CCIT")
+    coe_011.post("/gestion/candidatures/urne/011-C/candidats/ajouter/",
+                 FORM | {"question": ccit.pk, "delegation": "Bugey"})  # fmt: skip
+    assert Candidate.objects.get().delegation == "Bugey"
+    ballot = coe_011.get("/gestion/candidatures/urne/011-C/bulletins/").content.decode()
+    assert "délégation Bugey" in ballot

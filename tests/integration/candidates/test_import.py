@@ -145,3 +145,19 @@ def test_cli_import_and_seal(structure: None, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "scellées" in result.output
     result = runner.invoke(app, ["candidates", "seal", "--urn", "011-C"])
     assert result.exit_code == 1
+
+
+def test_delegation_ignored_with_a_warning_when_the_cci_has_none(
+    structure: None, tmp_path: Path
+) -> None:
+    from scrutin.platform.electoral.models import Elector
+
+    Elector.objects.filter(cci_code="011").update(delegation_code="")  # annex 7.1.3 col. 2
+    rows = [row("011-C", "CCIT", "", "Seul", delegation="Bugey")]
+    outcome = importing.import_candidatures(write(tmp_path, rows), "011")
+    assert outcome.accepted and Candidate.objects.get().delegation == ""
+    assert [(i.column, i.blocking) for i in outcome.report.issues] == [("DELEGATION", False)]
+    Elector.objects.filter(cci_code="011").update(delegation_code="D01")
+    rows = [row("011-C", "CCIT", "", "Autre", delegation="Bugey")]
+    outcome = importing.import_candidatures(write(tmp_path, rows), "011")
+    assert outcome.accepted and Candidate.objects.get(last_name="Autre").delegation == "Bugey"

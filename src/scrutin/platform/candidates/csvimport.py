@@ -64,12 +64,13 @@ def person_key(last: str, first: str, birth: date) -> tuple[str, str, date]:
 @dataclass
 class UrnInfo:
     """What the checks need to know of an urn: its ballots' seats (0 = no such ballot), whether
-    its candidatures are sealed, the sizes of its groupements and the people already entered."""
+    its candidatures are sealed, whether its CCI has territorial delegations, the sizes of its groupements and the people already entered."""
 
     code: str
     cci: str
     seats: dict[str, int]
     sealed: bool = False
+    delegations: bool = True
     groupement_sizes: dict[tuple[str, str], int] = field(default_factory=dict)
     people: set[tuple[str, tuple[str, str, date]]] = field(default_factory=set)
 
@@ -161,12 +162,16 @@ def _check_line(line: _Line, urns: Mapping[str, UrnInfo], cci: str | None,
                 line.block("DATE DE NAISSANCE SUPPLEANT", "Date attendue au format JJ/MM/AAAA.")
     elif kind == CCIT and substitute_given:
         line.warn("NOM SUPPLEANT", "Candidature CCIT seulement : le suppléant est ignoré.")
+    delegation = v["DELEGATION"]
+    if delegation and urn is not None and not urn.delegations:
+        line.warn("DELEGATION", "Cette CCI n'a pas de délégation territoriale : valeur ignorée.")
+        delegation = ""
     if not line.ok or urn is None or kind is None or civility is None or birth is None:
         return None
     keep = kind == CCIR
     return CandidateLine(
         line.number, urn.code, kind, " ".join(v["GROUPEMENT"].split()), civility, v["NOM"],
-        v["PRENOM"], birth, v["ACTIVITE"], v["COMMUNE"], v["DELEGATION"],
+        v["PRENOM"], birth, v["ACTIVITE"], v["COMMUNE"], delegation,
         sub_civility if keep else "", v["NOM SUPPLEANT"] if keep else "",
         v["PRENOM SUPPLEANT"] if keep else "", sub_birth if keep else None,
     )  # fmt: skip

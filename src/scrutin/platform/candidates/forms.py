@@ -8,6 +8,7 @@ from django import forms
 from ..electoral.models import Question, Urn
 from .models import Candidate, Civility, Groupement
 from .pdfcheck import max_bytes
+from .services import cci_has_delegations
 
 DATE_INPUT = {"type": "date"}
 
@@ -62,6 +63,8 @@ class CandidateForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["groupement"].label_from_instance = (  # type: ignore[attr-defined]
             lambda g: f"{g.name} ({g.question.kind})"
         )
+        if not cci_has_delegations(urn.cci_id) and not (self.instance and self.instance.delegation):
+            del self.fields["delegation"]  # only a CCI with territorial delegations shows one
         self.fields["substitute_civility"].choices = [("", "—"), *Civility.choices]  # type: ignore[attr-defined]
 
     def clean_birth_date(self) -> date:

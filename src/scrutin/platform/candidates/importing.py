@@ -17,7 +17,7 @@ from ..electoral.models import Urn
 from . import csvimport
 from .csvimport import COLUMNS, CandidateLine, UrnInfo, groupement_key, person_key
 from .models import Candidate, Groupement
-from .services import is_sealed, lock_unsealed, next_registration
+from .services import cci_has_delegations, is_sealed, lock_unsealed, next_registration
 
 
 @dataclass
@@ -36,9 +36,12 @@ def urn_infos(cci: str | None = None) -> dict[str, UrnInfo]:
     if cci is not None:
         urns = urns.filter(cci_id=cci)
     infos = {}
+    delegations: dict[str, bool] = {}
     for urn in urns:
+        if urn.cci_id not in delegations:
+            delegations[urn.cci_id] = cci_has_delegations(urn.cci_id)
         info = UrnInfo(urn.code, urn.cci_id, {q.kind: q.seats for q in urn.questions.all()},
-                       sealed=is_sealed(urn))  # fmt: skip
+                       sealed=is_sealed(urn), delegations=delegations[urn.cci_id])  # fmt: skip
         for g in Groupement.objects.filter(question__urn=urn).select_related("question"):
             info.groupement_sizes[(g.question.kind, groupement_key(g.name))] = g.candidates.count()
         for c in Candidate.objects.filter(question__urn=urn).select_related("question"):

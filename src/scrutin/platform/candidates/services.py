@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from scrutin.crypto.encoding import fingerprint
 
-from ..electoral.models import Question, Urn
+from ..electoral.models import Elector, Question, Urn
 from .models import Candidate, CandidaturesSeal, Groupement, ProfessionDeFoi, UnsealRecord
 
 DOCUMENT_VERSION = "scrutin/candidatures/v1"
@@ -57,6 +57,11 @@ def lock_unsealed(urn_id: int) -> Urn:
     if is_sealed(urn):
         raise SealedError(SEALED_MESSAGE.format(code=urn.code))
     return urn
+
+
+def cci_has_delegations(cci_code: str) -> bool:
+    """A CCI has territorial delegations when its electors file names some (annex 7.1.3)."""
+    return Elector.objects.filter(cci_code=cci_code).exclude(delegation_code="").exists()
 
 
 def next_registration(question: Question) -> int:

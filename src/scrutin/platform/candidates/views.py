@@ -18,6 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from scrutin.crypto.encoding import fingerprint
+
 from ..accounts.perimeters import can_access_cci, cci_codes_of
 from ..electoral.models import Cci, Urn
 from . import importing, printouts, services
@@ -335,8 +337,6 @@ def seal(request: HttpRequest, code: str) -> HttpResponse:
             )
         return _to_urn(urn)
     preview = services.candidatures_document(urn)
-    from scrutin.crypto.encoding import fingerprint
-
     return render(request, "candidates/seal.html", {"urn": urn, "fingerprint": fingerprint(preview),
                                                     "sealed": services.is_sealed(urn)})  # fmt: skip
 
