@@ -161,3 +161,34 @@ def test_delegation_ignored_with_a_warning_when_the_cci_has_none(
     rows = [row("011-C", "CCIT", "", "Autre", delegation="Bugey")]
     outcome = importing.import_candidatures(write(tmp_path, rows), "011")
     assert outcome.accepted and Candidate.objects.get(last_name="Autre").delegation == "Bugey"
+
+
+def test_cli_unseal_records_the_decision_and_json_report(structure: None, tmp_path: Path) -> None:
+    import json
+
+    from django.contrib.auth.models import User
+
+    from scrutin.platform.candidates.models import UnsealRecord
+
+    _register()
+    runner = CliRunner()
+    bad = write(tmp_path, [row("011-C", "CCIT", "", "X", birth="hier")])
+    result = runner.invoke(app, ["candidates", "import", str(bad), "--report", "json"])
+    payload = json.loads(result.output)
+    assert result.exit_code == 1 and payload["accepted"] is False
+    assert (
+        payload["errors"][0]["column"] == "DATE DE NAISSANCE" and payload["errors"][0]["line"] == 2
+    )
+    add_candidate(question("011-C", "CCIT"), last_name="Seul")
+    services.seal(urn("011-C"))
+    User.objects.create_user("president", password="x-Y-z-123456789")
+    args = ["candidates", "unseal", "--urn", "011-C", "--user", "president",
+            "--reference", "Jugement TJ Bourg 2026-118", "--reason", "Candidat omis"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    record = UnsealRecord.objects.get()
+    assert record.unsealed_by.username == "president" and record.reason == "Candidat omis"
+    assert not services.is_sealed(urn("011-C"))
+    assert runner.invoke(app, args).exit_code == 1  # nothing left to unseal
+    args[args.index("president")] = "inconnu"
+    assert runner.invoke(app, args).exit_code == 2
