@@ -268,3 +268,26 @@ def test_cctp_4_1_4_3_voters_site_login_accepts_a_generated_credential(
     response = client.post("/vote/", {"identifiant": number, "code": typed})
     assert response.status_code == 302 and response.url.endswith("/vote/date-de-naissance/")
     cache.clear()
+
+
+def test_counts_ignore_credentials_of_removed_lines(
+    electors: dict[str, int], operator_keys: tuple[bytes, bytes]
+) -> None:
+    run_generation("974")
+    Elector.objects.filter(number=Elector.objects.filter(cci_code="974").first().number).delete()  # type: ignore[union-attr]
+    assert services.counts("974") == {"electors": 14, "credentials": 14, "missing": 0}
+
+
+def test_demo_credentials_returns_working_codes(electors: dict[str, int], var_dir: Path) -> None:
+    from scrutin.platform.credentials.demo import demo_credentials
+
+    shown = demo_credentials(count_per_cci=3)
+    assert len(shown) == 6 and {n[:3] for n, _, _ in shown} == {"011", "974"}
+    for number, code, birth in shown:
+        credential = services.authenticate(number, code)
+        assert credential is not None and credential.elector.birth_date == birth
+    key = var_dir / "demo" / "operateur-expedition.cle"
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    again = demo_credentials(count_per_cci=1)  # run twice: regenerates, old codes stop working
+    assert services.authenticate(shown[0][0], shown[0][1]) is None
+    assert services.authenticate(again[0][0], again[0][1]) is not None

@@ -105,7 +105,10 @@ def counts(cci_code: str) -> dict[str, int]:
     electors = Elector.objects.filter(cci_code=cci_code)
     return {
         "electors": electors.count(),
-        "credentials": Credential.objects.filter(cci_code=cci_code, elector__isnull=False).count(),
+        # joined to the elector: credentials of lines removed from the list do not count
+        "credentials": Credential.objects.filter(
+            cci_code=cci_code, elector__urn__isnull=False
+        ).count(),
         "missing": electors.filter(credential__isnull=True).count(),
     }
 
