@@ -81,8 +81,11 @@ def seal(
     except services.CandidaturesError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"Candidatures du scrutin {urn} scellées le "
-               f"{result.sealed_at:%d/%m/%Y %H:%M:%S} UTC — empreinte SHA-256 {result.fingerprint}")  # fmt: skip
+    from django.utils import timezone
+
+    sealed_at = timezone.localtime(result.sealed_at)
+    typer.echo(f"Candidatures du scrutin {urn} scellées le {sealed_at:%d/%m/%Y à %H:%M:%S} "
+               f"(heure de Paris) — empreinte SHA-256 {result.fingerprint}")  # fmt: skip
 
 
 @candidates_app.command("unseal")
