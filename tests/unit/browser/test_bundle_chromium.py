@@ -31,10 +31,10 @@ PAGE = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[Any]:
+def page(chromium: Any) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (scripts/install-system.sh installs it)")
-    from playwright.sync_api import Route, sync_playwright
+    from playwright.sync_api import Route
 
     body = BUNDLE.read_bytes()
 
@@ -47,27 +47,15 @@ def page() -> Iterator[Any]:
         else:
             route.abort()
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            context = browser.new_context()
-            context.route("**/*", serve)
-            p = context.new_page()
-            p.goto(f"{ORIGIN}/")
-            p.wait_for_function("() => typeof window.ScrutinBallot === 'object'")
-            yield p
-        finally:
-            browser.close()
+    context = chromium.new_context()
+    try:
+        context.route("**/*", serve)
+        p = context.new_page()
+        p.goto(f"{ORIGIN}/")
+        p.wait_for_function("() => typeof window.ScrutinBallot === 'object'")
+        yield p
+    finally:
+        context.close()
 
 
 def vectors(group_name: str) -> dict[str, Any]:
