@@ -23,8 +23,6 @@ class Perimeter(models.Model):
         verbose_name = "périmètre"
         permissions = [
             ("manage_accounts", "Importer les gestionnaires et gérer les comptes de son périmètre"),
-            ("view_control", "Consulter l'interface de contrôle (participation, émargement)"),
-            ("suspend_voting", "Suspendre et reprendre les opérations de vote"),
             ("handle_resend_requests", "Traiter les demandes de renvoi d'identifiants"),
             ("operate_platform", "Intervenir sur la plate-forme en tant que prestataire"),
             ("hold_key", "Détenir une part de la clé de déchiffrement"),

@@ -15,6 +15,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 ELECTORAL_READ = ("electoral.view_cci", "electoral.view_urn", "electoral.view_elector")
+# The control interface (participation, émargement) of the COE, during the vote (CCTP 4.2.2.1).
+CONTROL_COE = ("control.view_participation", "control.view_emargements")
 
 
 @dataclass(frozen=True)
@@ -30,18 +32,19 @@ ROLES: tuple[Role, ...] = (
     Role("ADMIN", "Administrateur national CCI France", (
         "accounts.manage_accounts", "electoral.manage_electoral_data", *ELECTORAL_READ,
         "candidates.manage_candidates", "candidates.unseal_candidatures",
-        "credentials.manage_credentials", "accounts.view_control", "accounts.suspend_voting", "audit.view_journal",
+        "credentials.manage_credentials", *CONTROL_COE, "control.suspend_voting",
+        "control.view_usage", "audit.view_journal",
     ), aliases=("ADMINISTRA", "CCIFRANCE")),
     Role("PRESCOE", "Président de COE", (
-        *ELECTORAL_READ, "candidates.manage_candidates", "accounts.view_control",
-        "accounts.suspend_voting", "audit.view_journal",
+        *ELECTORAL_READ, "candidates.manage_candidates", *CONTROL_COE,
+        "control.suspend_voting", "audit.view_journal",
     ), aliases=("PRESIDENT",)),
     Role("COE", "Membre ou assesseur de COE", (
-        *ELECTORAL_READ, "accounts.view_control", "audit.view_journal",
+        *ELECTORAL_READ, *CONTROL_COE, "audit.view_journal",
     ), aliases=("ASSESSEUR",)),
     Role("CELE", "Membre de CELE", ("electoral.manage_electoral_data", *ELECTORAL_READ)),
     Role("OBSERV", "Observateur (préfecture, commission technique nationale)", (
-        *ELECTORAL_READ, "accounts.view_control", "audit.view_journal",
+        *ELECTORAL_READ, "control.view_participation", "audit.view_journal",
     ), read_only=True, aliases=("OBSERVATEU", "PREFECTURE")),
     Role("OPERATEUR", "Opérateur du prestataire", ("accounts.operate_platform",),
          aliases=("PRESTATAIR",)),
