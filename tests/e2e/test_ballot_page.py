@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from scrutin.crypto.ballot import check_ballot_json
 from scrutin.crypto.params import parse_parameters
+from scrutin.verify.ballots import check_ballot
+from scrutin.verify.election import read_election
 from scrutin.platform.ballotbox.models import Ballot
 from scrutin.platform.candidates.models import Candidate
 from scrutin.platform.electoral.models import Urn
@@ -47,8 +49,10 @@ def test_cctp_4_1_4_5_whole_ballot_path_in_chromium(
     tracker = page.locator("code.tracker").first.inner_text()
     ballots = list(Ballot.objects.using("ballotbox").all())
     assert [b.fingerprint for b in ballots] == [tracker]
-    params = parse_parameters(UrnElection.objects.get(urn=voting_urn).params)
-    check_ballot_json(params, ballots[0].content)  # the stored ballot verifies
+    election_doc = UrnElection.objects.get(urn=voting_urn).params
+    check_ballot_json(parse_parameters(election_doc), ballots[0].content)  # what the server ran
+    independent = read_election(election_doc)  # and the independent verifier's own check
+    check_ballot(independent, independent.public_key(), ballots[0].content)
     assert Emargement.objects.filter(elector_number="0110000000001").exists()
 
 
