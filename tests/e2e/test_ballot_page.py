@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from scrutin.crypto.ballot import check_ballot_json
 from scrutin.crypto.params import parse_parameters
-from scrutin.verify.ballots import check_ballot
-from scrutin.verify.election import read_election
 from scrutin.platform.ballotbox.models import Ballot
 from scrutin.platform.candidates.models import Candidate
 from scrutin.platform.electoral.models import Urn
 from scrutin.platform.voting.models import Emargement, UrnElection
+from scrutin.verify.ballots import check_ballot
+from scrutin.verify.election import read_election
 
 from .conftest import axe_violations, signed_in
 
