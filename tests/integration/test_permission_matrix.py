@@ -181,6 +181,8 @@ def kwargs_for(name: str, d: Data) -> dict[str, Any]:
         "electoral:elector-add": {"code": d.code},
         "electoral:elector-correct": {"number": d.elector},
         "electoral:elector-remove": {"number": d.elector},
+        "control:emargement": {"code": d.urn},
+        "control:emargement-file": {"code": d.urn, "fmt": "csv"},
         "credentials:generate": {"code": d.code},
         "credentials:regenerate": {"code": d.code},
         "credentials:run": {"pk": d.credentials_run},
