@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from scrutin.verify.journal import (
     GENESIS_HASH,
     MalformedExport,
@@ -97,15 +99,14 @@ def test_checkpoints_kept_apart_catch_a_rewritten_export() -> None:
     assert not report.valid
 
 
-def test_malformed_files_are_refused_with_a_reason() -> None:
-    for lines, reason in (([], "vide"), ([b"{"], "JSON invalide"), ([b"[]"], "objet JSON"),
-                          ([b'{"kind":"entry"}'], "en-tête"), ([b"NaN"], "non standard")):  # fmt: skip
-        try:
-            parse_export(lines)
-        except MalformedExport as exc:
-            assert reason in str(exc)
-        else:
-            raise AssertionError(lines)
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [([], "vide"), ([b"{"], "JSON invalide"), ([b"[]"], "objet JSON"),
+     ([b'{"kind":"entry"}'], "en-tête"), ([b"NaN"], "non standard")],
+)  # fmt: skip
+def test_malformed_files_are_refused_with_a_reason(lines: list[bytes], reason: str) -> None:
+    with pytest.raises(MalformedExport, match=reason):
+        parse_export(lines)
 
 
 def test_extra_field_in_an_entry_is_located() -> None:

@@ -75,6 +75,8 @@ def _check_data(value: Any, path: str = "data") -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _check_data(item, f"{path}[{index}]")
+    elif isinstance(value, float):
+        raise ValueError(f"{path}: no floats in the journal (write a string or an integer)")
 
 
 def entry_document(entry: JournalEntry) -> dict[str, Any]:

@@ -4,92 +4,136 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Banner',
+            name="Banner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message', models.TextField(verbose_name='message')),
-                ('national', models.BooleanField(default=False, verbose_name='toutes les CCI')),
-                ('cci_codes', models.JSONField(default=list, verbose_name='CCI concernées')),
-                ('journal_sequence', models.BigIntegerField(blank=True, null=True, verbose_name='entrée du journal')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('expires_at', models.DateTimeField(verbose_name="affiché jusqu'au")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message", models.TextField(verbose_name="message")),
+                ("national", models.BooleanField(default=False, verbose_name="toutes les CCI")),
+                ("cci_codes", models.JSONField(default=list, verbose_name="CCI concernées")),
+                (
+                    "journal_sequence",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="entrée du journal"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("expires_at", models.DateTimeField(verbose_name="affiché jusqu'au")),
             ],
             options={
-                'verbose_name': 'bandeau',
-                'ordering': ['-created_at'],
+                "verbose_name": "bandeau",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('sequence', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("sequence", models.BigIntegerField(default=0)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'verbose_name': 'tête de chaîne',
+                "verbose_name": "tête de chaîne",
             },
         ),
         migrations.CreateModel(
-            name='Checkpoint',
+            name="Checkpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.BigIntegerField(unique=True, verbose_name='entrée')),
-                ('hash', models.CharField(max_length=64, verbose_name="empreinte de l'entrée")),
-                ('signed_at', models.DateTimeField(verbose_name='signé le')),
-                ('public_key', models.CharField(max_length=64, verbose_name='clé publique')),
-                ('signature', models.CharField(max_length=128, verbose_name='signature')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.BigIntegerField(unique=True, verbose_name="entrée")),
+                ("hash", models.CharField(max_length=64, verbose_name="empreinte de l'entrée")),
+                ("signed_at", models.DateTimeField(verbose_name="signé le")),
+                ("public_key", models.CharField(max_length=64, verbose_name="clé publique")),
+                ("signature", models.CharField(max_length=128, verbose_name="signature")),
             ],
             options={
-                'verbose_name': 'point de contrôle',
-                'ordering': ['-sequence'],
+                "verbose_name": "point de contrôle",
+                "ordering": ["-sequence"],
             },
         ),
         migrations.CreateModel(
-            name='VerificationRun',
+            name="VerificationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('checked_at', models.DateTimeField(auto_now_add=True, verbose_name='vérifié le')),
-                ('entries', models.BigIntegerField(verbose_name='entrées')),
-                ('last_sequence', models.BigIntegerField(default=0, verbose_name='dernière entrée')),
-                ('valid', models.BooleanField(verbose_name='intègre')),
-                ('problems', models.JSONField(default=list, verbose_name='anomalies')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("checked_at", models.DateTimeField(auto_now_add=True, verbose_name="vérifié le")),
+                ("entries", models.BigIntegerField(verbose_name="entrées")),
+                (
+                    "last_sequence",
+                    models.BigIntegerField(default=0, verbose_name="dernière entrée"),
+                ),
+                ("valid", models.BooleanField(verbose_name="intègre")),
+                ("problems", models.JSONField(default=list, verbose_name="anomalies")),
             ],
             options={
-                'verbose_name': 'vérification du journal',
-                'ordering': ['-checked_at'],
+                "verbose_name": "vérification du journal",
+                "ordering": ["-checked_at"],
             },
         ),
         migrations.CreateModel(
-            name='JournalEntry',
+            name="JournalEntry",
             fields=[
-                ('sequence', models.BigIntegerField(primary_key=True, serialize=False, verbose_name='numéro')),
-                ('recorded_at', models.DateTimeField(verbose_name='horodatage')),
-                ('event', models.CharField(db_index=True, max_length=80, verbose_name='événement')),
-                ('event_type', models.CharField(max_length=20, verbose_name='type')),
-                ('actor', models.CharField(blank=True, default='', max_length=254, verbose_name='acteur')),
-                ('actor_role', models.CharField(max_length=120, verbose_name='rôle')),
-                ('actor_perimeter', models.CharField(max_length=500, verbose_name="périmètre de l'acteur")),
-                ('cci_code', models.CharField(blank=True, db_index=True, default='', max_length=3, verbose_name='CCI')),
-                ('urn_code', models.CharField(blank=True, default='', max_length=12, verbose_name='urne')),
-                ('data', models.JSONField(default=dict, verbose_name='données')),
-                ('previous_hash', models.CharField(max_length=64, verbose_name='empreinte précédente')),
-                ('hash', models.CharField(max_length=64, unique=True, verbose_name='empreinte')),
+                (
+                    "sequence",
+                    models.BigIntegerField(
+                        primary_key=True, serialize=False, verbose_name="numéro"
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(verbose_name="horodatage")),
+                ("event", models.CharField(db_index=True, max_length=80, verbose_name="événement")),
+                ("event_type", models.CharField(max_length=20, verbose_name="type")),
+                (
+                    "actor",
+                    models.CharField(blank=True, default="", max_length=254, verbose_name="acteur"),
+                ),
+                ("actor_role", models.CharField(max_length=120, verbose_name="rôle")),
+                (
+                    "actor_perimeter",
+                    models.CharField(max_length=500, verbose_name="périmètre de l'acteur"),
+                ),
+                (
+                    "cci_code",
+                    models.CharField(
+                        blank=True, db_index=True, default="", max_length=3, verbose_name="CCI"
+                    ),
+                ),
+                (
+                    "urn_code",
+                    models.CharField(blank=True, default="", max_length=12, verbose_name="urne"),
+                ),
+                ("data", models.JSONField(default=dict, verbose_name="données")),
+                (
+                    "previous_hash",
+                    models.CharField(max_length=64, verbose_name="empreinte précédente"),
+                ),
+                ("hash", models.CharField(max_length=64, unique=True, verbose_name="empreinte")),
             ],
             options={
-                'verbose_name': 'entrée du journal',
-                'verbose_name_plural': 'entrées du journal',
-                'ordering': ['-sequence'],
-                'permissions': [('view_journal', 'Consulter le journal de son périmètre')],
-                'indexes': [models.Index(fields=['recorded_at'], name='audit_entry_recorded_at')],
+                "verbose_name": "entrée du journal",
+                "verbose_name_plural": "entrées du journal",
+                "ordering": ["-sequence"],
+                "permissions": [("view_journal", "Consulter le journal de son périmètre")],
+                "indexes": [models.Index(fields=["recorded_at"], name="audit_entry_recorded_at")],
             },
         ),
     ]
