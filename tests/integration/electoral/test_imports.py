@@ -153,3 +153,19 @@ def test_windows_1252_file_with_crlf_imports(tmp_path: Path) -> None:
         ImportRun.objects.create(kind="electors", filename="ansi.csv", path=str(path))
     )
     assert run.status == ImportRun.Status.ACCEPTED and Elector.objects.count() == 3
+
+
+def test_structure_cannot_drop_a_ballot_that_holds_candidatures(tmp_path: Path) -> None:
+    from datetime import date
+
+    from scrutin.platform.candidates.models import Candidate
+
+    run_structure(tmp_path, [AIN])
+    ccir = Question.objects.get(urn__code="011-C", kind="CCIR")
+    Candidate.objects.create(question=ccir, registration=1, civility="M.", last_name="Martin",
+                             first_name="Paul", birth_date=date(1970, 1, 1))  # fmt: skip
+    without_ccir = ("011", "CCI de l'Ain", [("C", "Commerce", "", "", 0, 6), *AIN[2][1:]])
+    run = run_structure(tmp_path, [without_ccir], name="v2.csv")
+    assert run.status == ImportRun.Status.REJECTED
+    assert "a déjà 1 candidature" in run.issues.get().message
+    assert Question.objects.filter(urn__code="011-C", kind="CCIR").exists()

@@ -235,3 +235,29 @@ def test_cctp_4_1_4_7_a_cele_sees_and_changes_only_its_perimeter(
     assert response.status_code == 200 and "pas dans votre périmètre" in response.content.decode()
     assert Elector.objects.filter(cci_code="011").count() == 3
     assert cele_974.get("/gestion/cci/974/controle.csv").status_code == 200
+
+
+@override_settings(SCRUTIN_IMPORTS_INLINE=True)
+def test_annex_7_1_1_cci_logo_upload_checked_and_served(
+    officer: Client, cele_974: Client, settings
+) -> None:  # type: ignore[no-untyped-def]
+    import tempfile
+
+    settings.MEDIA_ROOT = tempfile.mkdtemp()
+    upload(
+        officer,
+        "structure",
+        csv_upload(generate.structure_rows([AIN, REUNION]), generate.STRUCTURE_HEADER, "s.csv"),
+    )
+    fake = io.BytesIO(b"<svg onload='alert(1)'></svg>")
+    fake.name = "logo.png"
+    response = officer.post("/gestion/cci/011/logo/", {"logo": fake})
+    assert "PNG ou JPEG" in response.content.decode()
+    png = io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    png.name = "logo.png"
+    assert officer.post("/gestion/cci/011/logo/", {"logo": png}).status_code == 302
+    served = Client().get("/vote/logo/011/")
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")
+    assert cele_974.get("/gestion/cci/011/logo/").status_code == 403
+    assert Client().get("/vote/logo/974/").status_code == 404

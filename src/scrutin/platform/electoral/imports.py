@@ -116,11 +116,33 @@ def import_structure(run: ImportRun) -> ImportRun:
                             f"Le scrutin {code} a des électeurs : il ne peut pas être retiré de la structure."))  # fmt: skip
                     else:
                         diff.removed.append(code)
+            _refuse_dropping_candidatures(specs, existing, diff, report)
             if report.accepted:
                 _apply_structure(specs, existing, diff)
             else:
                 diff = StructureDiff()
     return _finish(run, report, {"diff": diff.as_json(), "urns": len(specs)})
+
+
+def _refuse_dropping_candidatures(
+    specs: list[annex_structure.UrnSpec],
+    existing: dict[str, Urn],
+    diff: StructureDiff,
+    report: Report,
+) -> None:
+    """A ballot that already holds candidatures cannot disappear (its seats set to 0, or its urn
+    removed): the COE must delete those candidatures first."""
+    kept = {s.code: {b.kind for b in s.ballots()} for s in specs}
+    for question in Question.objects.filter(urn__code__in=list(existing)).select_related("urn"):
+        if question.kind in kept.get(question.urn.code, set()):
+            continue
+        held = question.groupements.count() + question.candidates.count()
+        if held:
+            report.issues.append(Issue(0, "", question.urn.code, True,
+                f"Le scrutin {question.kind} de l'urne {question.urn.code} a déjà {held} candidature(s) "
+                "ou groupement(s) : il ne peut pas être retiré de la structure."))  # fmt: skip
+            if question.urn.code in diff.removed:
+                diff.removed.remove(question.urn.code)
 
 
 def _apply_structure(

@@ -19,6 +19,7 @@ urlpatterns = [
     path("cci/<str:code>/controle/", views.control_view, name="control"),
     path("cci/<str:code>/controle.<str:fmt>", views.control_view, name="control-file"),
     path("cci/<str:code>/electeurs/", views.electors, name="electors"),
+    path("cci/<str:code>/logo/", views.logo, name="logo"),
     path("cci/<str:code>/electeurs/ajouter/", views.elector_add, name="elector-add"),
     path("electeurs/<str:number>/corriger/", views.elector_correct, name="elector-correct"),
     path("electeurs/<str:number>/retirer/", views.elector_remove, name="elector-remove"),

@@ -222,3 +222,40 @@ def elector_remove(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(request, f"Électeur {number} retiré de la liste.")
             return redirect("electoral:electors", code=elector.cci_code)
     return render(request, "electoral/elector_remove.html", {"elector": elector, "form": form})
+
+
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": ("png", "image/png"), b"\xff\xd8\xff": ("jpg", "image/jpeg")}
+LOGO_MAX_BYTES = 500 * 1024
+
+
+def logo_kind(head: bytes) -> tuple[str, str] | None:
+    """(extension, content type) of a PNG or JPEG file from its first bytes, else None."""
+    for magic, kind in LOGO_TYPES.items():
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+@authorised
+@require_http_methods(["GET", "POST"])
+def logo(request: HttpRequest, code: str) -> HttpResponse:
+    """The CCI's logo (CCTP annex 7.1.1): shown on the voting site after login and on letters."""
+    _require_cci(request, code)
+    cci = get_object_or_404(Cci, code=code)
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("logo")
+        head = upload.read(16) if upload else b""
+        kind = logo_kind(head)
+        if upload is None:
+            error = "Choisissez un fichier."
+        elif (upload.size or 0) > LOGO_MAX_BYTES:
+            error = "Logo trop volumineux : 500 Ko au maximum."
+        elif kind is None:
+            error = "Le logo doit être une image PNG ou JPEG."
+        else:
+            upload.seek(0)
+            cci.logo.save(f"{code}-{uuid.uuid4().hex[:8]}.{kind[0]}", upload, save=True)
+            messages.success(request, "Logo enregistré.")
+            return redirect("electoral:dashboard")
+    return render(request, "electoral/logo.html", {"cci": cci, "error": error})

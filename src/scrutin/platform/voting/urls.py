@@ -10,4 +10,5 @@ urlpatterns = [
     path("depot/", views.deposit, name="deposit"),
     path("prolonger/", views.keepalive, name="keepalive"),
     path("deconnexion/", views.logout, name="logout"),
+    path("logo/<str:code>/", views.cci_logo, name="logo"),
 ]
