@@ -58,6 +58,8 @@ def random_codes(count: int, randbytes: RandomBytes = secrets.token_bytes) -> li
 
 def format_code(code: str) -> str:
     """``ABCDEFGHJKMNPQR`` → ``ABCDE-FGHJK-MNPQR`` (as printed on the letter)."""
+    if len(code) == CODE_LENGTH == 3 * GROUP:
+        return f"{code[:GROUP]}-{code[GROUP : 2 * GROUP]}-{code[2 * GROUP :]}"
     return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
 
 

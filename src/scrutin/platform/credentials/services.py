@@ -171,19 +171,18 @@ class _Sink:
 
 
 def _export_row(number: str, code: str, values: tuple[Any, ...]) -> list[str]:
-    birth, rest = values[1], values[2:]
-    return [number, codes.format_code(code), "non" if birth is None else "oui", *map(str, rest)]
+    return [number, codes.format_code(code), "non" if values[1] is None else "oui", *values[2:]]
 
 
 def _write_page(page: list[tuple[Any, ...]], run: GenerationRun, sink: _Sink,
                 writer: ExportWriter, now: datetime, generations: dict[str, int]) -> None:  # fmt: skip
-    pepper = _pepper()
+    pepper, run_id, cci, digest = _pepper(), run.pk, run.cci_code, codes.code_hash
     fresh = codes.random_codes(len(page))
     rows = []
     for values, code in zip(page, fresh, strict=True):
         number = values[0]
-        rows.append((number, run.cci_code, codes.code_hash(pepper, number, code),
-                     generations.get(number, 0) + 1, now, run.pk))  # fmt: skip
+        rows.append((number, cci, digest(pepper, number, code), generations.get(number, 0) + 1,
+                     now, run_id))  # fmt: skip
         writer.write_row(_export_row(number, code, values))
     sink.write(rows)
 
