@@ -84,3 +84,18 @@ def test_idle_warning_keeps_the_session_alive_then_expires(
     page.wait_for_url("**/gestion/comptes/connexion/?expiree=1", timeout=15000)
     assert "Votre session a expiré" in page.content()
     assert page.csp_errors == []
+
+
+def test_account_pages_have_no_serious_accessibility_violation(page: Any, live_server: Any) -> None:
+    from ..conftest import axe_violations
+
+    user = make_user("ADMIN", None, national=True)
+    page.goto(f"{live_server.url}/gestion/comptes/connexion/")
+    found = {"connexion": axe_violations(page)}
+    sign_in(page, live_server.url, user.username)
+    page.wait_for_url("**/gestion/comptes/second-facteur/")
+    found["second-facteur"] = axe_violations(page)
+    for path in ("application/", "cle/"):
+        page.goto(f"{live_server.url}/gestion/comptes/second-facteur/{path}")
+        found[path] = axe_violations(page)
+    assert {k: v for k, v in found.items() if v} == {}
