@@ -60,14 +60,18 @@ def test_sign_in_failure_and_sign_out_are_journaled(world: World) -> None:
     client.post(
         reverse("accounts:login"), {"username": coe.username, "password": "faux-mot-de-passe"}
     )
+    client.post(reverse("accounts:login"), {"username": "Mot-De-Passe-Tapé", "password": "x"})
     client.post(reverse("accounts:login"), {"username": coe.username, "password": PASSWORD})
     client.post(reverse("accounts:logout"))
     rows = list(JournalEntry.objects.filter(event__startswith="accounts:")
                 .order_by("sequence").values_list("event", "actor", "cci_code", "data"))  # fmt: skip
-    assert [r[0] for r in rows] == ["accounts:user:login-failed", "accounts:user:login",
-                                    "accounts:user:logout"]  # fmt: skip
-    assert rows[0][3]["username"] == coe.username and "faux" not in str(rows[0])
-    assert rows[1][1:3] == (coe.username, "011")
+    assert [r[0] for r in rows] == ["accounts:user:login-failed", "accounts:user:login-failed",
+                                    "accounts:user:login", "accounts:user:logout"]  # fmt: skip
+    assert rows[0][2] == "011" and rows[0][3]["username"] == coe.username
+    assert "faux" not in str(rows[0])
+    assert "username" not in rows[1][3] and "mot-de-passe" not in str(rows[1]).lower()
+    assert len(rows[1][3]["unknown_username_sha256"]) == 16 and rows[1][2] == ""
+    assert rows[2][1:3] == (coe.username, "011")
 
 
 def test_cctp_4_2_2_1_coe_of_011_never_sees_the_entries_of_974(world: World) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -35,12 +36,22 @@ def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any)
         notify_operator_access(user, request)
 
 
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
-                    **kwargs: Any) -> None:  # fmt: skip
-    username = str(credentials.get("username", ""))[:254]
-    record_event(
-        "accounts:user:login-failed", data={"username": username, "ip": client_ip(request)}
-    )
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    """The identifier of an existing account is journaled; an unknown one only as a SHA-256
+    prefix, since people sometimes type their password in the identifier field."""
+    from django.contrib.auth.models import User
+
+    typed = str(credentials.get("username", ""))[:254]
+    user = User.objects.filter(username=typed).first() if typed else None
+    data: dict[str, Any] = {"ip": client_ip(request)}
+    if user is not None:
+        data["username"] = user.username
+    else:
+        data["unknown_username_sha256"] = hashlib.sha256(typed.encode()).hexdigest()[:16]
+    record_event("accounts:user:login-failed", cci_code=_single_cci(user) if user else None,
+                 data=data)  # fmt: skip
 
 
 def on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
