@@ -166,3 +166,39 @@ def test_cctp_4_2_2_1_concurrent_appends_never_fork_the_chain(settings: Any) -> 
     report = journal.verify_database()
     assert report.valid, report.render()
     assert report.last_checkpoint == total - total % 7
+
+
+def test_cctp_4_2_2_1_checkpoints_kept_by_a_coe_catch_a_later_rewrite(
+    tmp_path: Path, settings: Any
+) -> None:
+    """The COE keeps the checkpoints-only export; a later export whose entries were rewritten,
+    re-chained and stripped of their own checkpoints fails against them."""
+    import json
+
+    from scrutin.verify.journal import dump_line
+    from tests.unit.audit.builder import rehash_from
+
+    settings.SCRUTIN_JOURNAL_CHECKPOINT_EVERY = 1000
+    _fill(5)
+    kept = tmp_path / "points.jsonl"
+    assert (
+        runner.invoke(
+            app, ["journal", "export", "--checkpoints-only", "--out", str(kept)]
+        ).exit_code
+        == 0
+    )
+    full = tmp_path / "journal.jsonl"
+    assert runner.invoke(app, ["journal", "export", "--out", str(full)]).exit_code == 0
+    ok = runner.invoke(app, ["journal", "verify", str(full), "--checkpoints", str(kept)])
+    assert ok.exit_code == 0, ok.output
+    lines = [json.loads(x) for x in full.read_bytes().splitlines()]
+    header, entries = lines[0], [x for x in lines if x["kind"] == "entry"]
+    entries[1]["data"]["username"] = "autre@cci.test"
+    rehash_from(entries, 1)
+    forged = tmp_path / "forged.jsonl"
+    forged.write_bytes(b"".join(dump_line(x) for x in [header, *entries]))
+    # alone, a file without checkpoints fails; with the kept ones, the rewrite is located
+    result = runner.invoke(app, ["journal", "verify", str(forged), "--checkpoints", str(kept)])
+    assert result.exit_code == 1
+    assert "entrée 6 : l'entrée ne correspond pas à l'empreinte signée" in result.output
+    assert "entre les entrées 1 et 6" in result.output
