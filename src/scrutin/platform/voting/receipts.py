@@ -47,3 +47,37 @@ def make_receipt(election: str, urn_code: str, tracker: str, voted_at: datetime)
     key = platform_signing_key()
     signature = sign_document(key, receipt_document(election, urn_code, tracker, voted_at))
     return Receipt(election, urn_code, tracker, voted_at, signature, public_key_hex(key))
+
+
+def check_receipt(document_json: str, signature_hex: str) -> dict[str, str] | None:
+    """The receipt document if it carries the platform's valid signature, else None."""
+    import json
+
+    from scrutin.crypto.signing import InvalidSignature, verify_document
+
+    try:
+        document = json.loads(document_json)
+        signature = bytes.fromhex(signature_hex)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(document, dict) or document.get("format") != RECEIPT_FORMAT:
+        return None
+    if set(document) != {"format", "election", "urn", "tracker", "voted_at"}:
+        return None
+    try:
+        verify_document(platform_signing_key().verify_key.encode(), document, signature)
+    except InvalidSignature:
+        return None
+    return {k: str(v) for k, v in document.items()}
+
+
+def receipt_text(document: dict[str, str], signature: str) -> str:
+    return (
+        "Bonjour,\n\nVotre vote a bien été enregistré.\n\n"
+        f"Scrutin : {document['urn']}\n"
+        f"Date et heure du vote (heure de Paris) : {document['voted_at']}\n"
+        f"Code de suivi de votre bulletin : {document['tracker']}\n"
+        f"Signature de la plate-forme : {signature}\n\n"
+        "Ce message prouve que vous avez voté ; il ne dit pas pour qui. Après la clôture, le code "
+        "de suivi permet de retrouver votre bulletin chiffré dans l'urne publiée.\n"
+    )

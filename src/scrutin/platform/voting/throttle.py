@@ -65,3 +65,18 @@ def record_failure(identifier: str, source: str) -> float | None:
 
 def record_success(identifier: str) -> None:
     cache.delete(_key("fail-id", normalise_identifier(identifier)))
+
+
+MAIL_PER_SOURCE = 5
+
+
+def record_mail(source: str) -> bool:
+    """Count a receipt e-mail from this source; True when the limit is exceeded."""
+    key = _key("mail-ip", source)
+    cache.add(key, 0, SOURCE_WINDOW)
+    try:
+        sent = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, SOURCE_WINDOW)
+        sent = 1
+    return bool(sent > MAIL_PER_SOURCE)

@@ -246,3 +246,36 @@ def cci_logo(request: HttpRequest, code: str) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+@require_POST
+def email_receipt(request: HttpRequest) -> HttpResponse:
+    """Sends the receipt the voter holds to the address they type. Nothing is stored: the page
+    posts back the signed receipt, whose platform signature is checked first (not an open
+    relay), and sending is limited per source."""
+    from django.core.exceptions import ValidationError
+    from django.core.mail import send_mail
+    from django.core.validators import validate_email
+
+    from .receipts import check_receipt, receipt_text
+
+    address = request.POST.get("courriel", "").strip()[:254]
+    signature = request.POST.get("signature", "")
+    document = check_receipt(request.POST.get("document", ""), signature)
+    title = "Accusé de réception non envoyé"
+    if document is None:
+        return render(request, "voting/message.html", {"title": title,
+                      "message": "Cet accusé de réception n'est pas valide."}, status=400)  # fmt: skip
+    try:
+        validate_email(address)
+    except ValidationError:
+        return render(request, "voting/message.html", {"title": title,
+                      "message": "Adresse électronique invalide."}, status=400)  # fmt: skip
+    if throttle.record_mail(_source(request)):
+        return render(request, "voting/message.html", {"title": title,
+                      "message": "Trop d'envois depuis votre connexion : réessayez plus tard."}, status=429)  # fmt: skip
+    send_mail(
+        "Votre accusé de réception de vote", receipt_text(document, signature), None, [address]
+    )
+    return render(request, "voting/message.html", {"title": "Accusé de réception envoyé",
+                  "message": f"L'accusé de réception a été envoyé à {address}. Il n'est conservé nulle part sur la plate-forme."})  # fmt: skip
