@@ -222,3 +222,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SCRUTIN_LOG_LEVEL", "WARNING")},
 }
+
+# E-mail (activation links, receipts on request, provider-access notifications): SMTP from the
+# environment; the local demo prints mails on the console instead.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not os.environ.get("SCRUTIN_SMTP_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("SCRUTIN_SMTP_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SCRUTIN_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("SCRUTIN_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SCRUTIN_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("SCRUTIN_SMTP_STARTTLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("SCRUTIN_FROM_EMAIL", "elections@localhost")
