@@ -84,6 +84,19 @@ def test_replaying_another_voters_ciphertexts_is_refused(open_urn: Urn) -> None:
     assert not Emargement.objects.filter(elector_number="0110000000002").exists()
 
 
+def test_protocol_7_copying_one_answer_of_another_ballot_is_refused(open_urn: Urn) -> None:
+    """A ballot that reuses any ciphertext of a stored one (here: the CCIR answer, copied with
+    its proofs, which are valid on their own) is refused, as the verifier would reject it."""
+    first = ballot_for(open_urn)
+    cast.cast_ballot(elector(1), first)
+    copy = ballot_for(open_urn)
+    copy["answers"][0] = first["answers"][0]
+    with pytest.raises(cast.CastRefused) as refused:
+        cast.cast_ballot(elector(2), copy)
+    assert refused.value.code == "duplicate"
+    assert_consistent()
+
+
 @pytest.mark.parametrize("state", ["closed", "not-open", "suspended"])
 def test_cctp_4_1_5_cast_outside_the_opening_or_while_suspended_is_refused(
     open_urn: Urn, state: str

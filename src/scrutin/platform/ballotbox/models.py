@@ -33,3 +33,15 @@ class BallotIntent(models.Model):
 
     def __str__(self) -> str:
         return f"intent {self.token_hash[:12]}…"
+
+
+class Alpha(models.Model):
+    """Every ElGamal ``alpha`` of the stored ballots, unique: a ballot reusing any ciphertext of
+    another (copied answer, replay) is refused at cast time, as protocol.md §7 requires and the
+    verifier checks."""
+
+    alpha = models.CharField(max_length=130, primary_key=True)
+    fingerprint = models.CharField(max_length=64, db_index=True)
+
+    def __str__(self) -> str:
+        return self.alpha[:16]

@@ -34,7 +34,7 @@ from scrutin.crypto.ballot import InvalidBallot, ballot_tracker, check_ballot_js
 from scrutin.crypto.encoding import EncodingError, canonical_json
 from scrutin.crypto.params import parse_parameters
 
-from ..ballotbox.models import Ballot, BallotIntent
+from ..ballotbox.models import Alpha, Ballot, BallotIntent
 from ..electoral.models import Elector
 from .models import CastIntent, Emargement, UrnElection
 
@@ -67,6 +67,15 @@ def _crash_point(name: str) -> None:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def alphas(ballot_json: dict[str, Any]) -> list[str]:
+    """Every ``alpha`` of the ballot's ciphertexts (choices and blank of each answer)."""
+    out = []
+    for answer in ballot_json["answers"]:
+        out += [ct["alpha"] for ct in answer["choices"]]
+        out.append(answer["blank"]["alpha"])
+    return out
 
 
 def ciphertexts_digest(ballot_json: dict[str, Any]) -> str:
@@ -133,6 +142,9 @@ def cast_ballot(elector: Elector, ballot_json: object) -> CastResult:
                 content=ballot_json,
                 ciphertexts=digest,
             )
+            Alpha.objects.using(BALLOTBOX).bulk_create(
+                [Alpha(alpha=a, fingerprint=tracker) for a in alphas(ballot_json)]
+            )
             BallotIntent.objects.using(BALLOTBOX).create(
                 token_hash=_token_hash(token), fingerprint=tracker
             )
@@ -169,6 +181,7 @@ def _undo_ballot(token: str) -> None:
         intent = BallotIntent.objects.using(BALLOTBOX).filter(token_hash=_token_hash(token)).first()
         if intent is not None:
             Ballot.objects.using(BALLOTBOX).filter(fingerprint=intent.fingerprint).delete()
+            Alpha.objects.using(BALLOTBOX).filter(fingerprint=intent.fingerprint).delete()
             intent.delete()
 
 
