@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from scrutin.crypto.encoding import fingerprint
 
+from ..audit.journal import record_event
 from ..electoral.models import Elector, Question, Urn
 from .models import Candidate, CandidaturesSeal, Groupement, ProfessionDeFoi, UnsealRecord
 
@@ -315,10 +316,13 @@ def seal(urn: Urn, user: Any = None) -> CandidaturesSeal:
             raise CandidaturesError(
                 f"Le scrutin {urn.code} n'a aucune candidature : rien à sceller."
             )
-        return CandidaturesSeal.objects.create(
+        seal_row = CandidaturesSeal.objects.create(
             urn=locked, sealed_at=timezone.now(), fingerprint=fingerprint(document),
             document=document, sealed_by=user if getattr(user, "pk", None) else None,
         )  # fmt: skip
+        record_event("candidates:seal:create", actor=user, cci_code=locked.cci_id, urn_code=locked.code,
+                     data={"fingerprint": seal_row.fingerprint})  # fmt: skip
+        return seal_row
 
 
 def unseal(urn: Urn, *, user: Any, reference: str, reason: str) -> UnsealRecord:
@@ -330,10 +334,14 @@ def unseal(urn: Urn, *, user: Any, reference: str, reason: str) -> UnsealRecord:
         current = current_seal(locked)
         if current is None:
             raise CandidaturesError(f"Les candidatures du scrutin {urn.code} ne sont pas scellées.")
-        return UnsealRecord.objects.create(
+        record = UnsealRecord.objects.create(
             seal=current, unsealed_at=timezone.now(), reference=reference.strip(),
             reason=reason.strip(), unsealed_by=user if getattr(user, "pk", None) else None,
         )  # fmt: skip
+        record_event("candidates:seal:remove", actor=user, cci_code=locked.cci_id, urn_code=locked.code,
+                     data={"fingerprint": current.fingerprint, "reference": record.reference,
+                           "reason": record.reason})  # fmt: skip
+        return record
 
 
 def verify_seal(seal_row: CandidaturesSeal) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 from scrutin.crypto.encoding import fingerprint
 from scrutin.crypto.params import parse_parameters
 
+from ..audit.journal import record_event
 from ..candidates.models import Candidate, Groupement
 from ..electoral.models import Question, Urn
 from ..keys import platform_public_key_hex
@@ -83,4 +84,7 @@ def open_election(
             "closes_at": closes_at,
         },
     )
+    record_event("voting:urn:open", cci_code=urn.cci_id, urn_code=urn.code,
+                 data={"election": election.fingerprint, "opens_at": opens_at.isoformat(),
+                       "closes_at": closes_at.isoformat()})  # fmt: skip
     return election
