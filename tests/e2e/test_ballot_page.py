@@ -116,6 +116,7 @@ def test_second_attempt_is_refused_politely(voting_urn: Urn, page: Any, live_ser
     signed_in(page, live_server, "0110000000005")
     page.goto(f"{live_server.url}/vote/bulletin/")
     assert page.get_by_role("heading", name="Vous avez déjà voté").is_visible()
+    assert axe_violations(page) == []
 
 
 def test_cctp_4_1_5_suspended_election_shows_the_commission_message(
@@ -127,6 +128,7 @@ def test_cctp_4_1_5_suspended_election_shows_the_commission_message(
     signed_in(page, live_server, "0110000000006")
     page.goto(f"{live_server.url}/vote/bulletin/")
     assert "incident technique" in page.locator("main").inner_text()
+    assert axe_violations(page) == []
     assert page.locator("#vote-app").count() == 0
 
 
