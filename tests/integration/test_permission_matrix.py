@@ -181,6 +181,8 @@ def kwargs_for(name: str, d: Data) -> dict[str, Any]:
         "electoral:elector-add": {"code": d.code},
         "electoral:elector-correct": {"number": d.elector},
         "electoral:elector-remove": {"number": d.elector},
+        "electoral:logo": {"code": d.code},
+        "voting:logo": {"code": d.code},
         "control:emargement": {"code": d.urn},
         "control:emargement-file": {"code": d.urn, "fmt": "csv"},
         "credentials:generate": {"code": d.code},
