@@ -85,7 +85,9 @@ def load(folder: Path) -> list[str]:
     )
     user.set_password(password)
     user.save()
-    user.user_permissions.add(Permission.objects.get(codename="manage_electoral_data"))
+    demo_perms = ["manage_electoral_data", "manage_credentials", "view_journal", "view_participation",
+                  "view_emargements", "suspend_voting", "view_usage"]  # fmt: skip
+    user.user_permissions.add(*Permission.objects.filter(codename__in=demo_perms))
     Perimeter.objects.update_or_create(user=user, defaults={"national": True})
     lines.append(f"  compte gestionnaire : identifiant « demo », mot de passe « {password} »")
     return lines

@@ -22,6 +22,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ..audit.journal import record_event
 from ..electoral.models import Cci, Elector
 from . import codes
 from .export import ExportWriter, key_fingerprint, open_export_file
@@ -197,6 +198,10 @@ def generate(run: GenerationRun, progress: Progress | None = None) -> Generation
     """
     run.status = GenerationRun.Status.RUNNING
     run.save(update_fields=["status"])
+    journal = {"run": run.pk, "mode": str(run.mode)}
+    record_event(
+        "credentials:cci:generate-init", actor=run.created_by, cci_code=run.cci_code, data=journal
+    )
     path = export_folder() / f"{run.pk}-{run.cci_code}-{run.mode}.scrutin-identifiants"
     try:
         with transaction.atomic():
@@ -239,12 +244,18 @@ def generate(run: GenerationRun, progress: Progress | None = None) -> Generation
     except GenerationRefused as exc:
         path.unlink(missing_ok=True)
         _finish(run, GenerationRun.Status.REFUSED, str(exc))
+        record_event("credentials:cci:generate-complete", actor=run.created_by, cci_code=run.cci_code,
+                     data=journal | {"outcome": "refused", "message": str(exc)})  # fmt: skip
         raise
     except Exception:
         path.unlink(missing_ok=True)
         log.exception("credential generation %s failed", run.pk)
         _finish(run, GenerationRun.Status.FAILED, "Échec technique : contactez l'assistance.")
+        record_event("credentials:cci:generate-complete", actor=run.created_by, cci_code=run.cci_code,
+                     data=journal | {"outcome": "failed"})  # fmt: skip
         raise
+    record_event("credentials:cci:generate-complete", actor=run.created_by, cci_code=run.cci_code,
+                 data=journal | {"outcome": "done", "count": run.count, "export_sha256": run.export_sha256})  # fmt: skip
     log.info("credential generation %s: %s lines for CCI %s", run.pk, run.count, run.cci_code)
     return run
 
