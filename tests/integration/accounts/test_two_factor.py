@@ -219,3 +219,14 @@ def test_security_key_registration_with_wrong_origin_is_refused() -> None:
         "/gestion/comptes/second-facteur/cle/", {"name": "x", "credential": json.dumps(answer)}
     )
     assert not SecurityKey.objects.filter(user=user).exists()
+
+
+def test_session_waiting_for_a_removed_factor_falls_back_to_enrolment() -> None:
+    user = make_user("CELE", None, national=True)
+    services.check_totp(services.start_totp(user), totp_now(user))
+    client = Client()
+    assert sign_in(client, user).url == "/gestion/comptes/verification/"
+    TotpDevice.objects.filter(user=user).delete()
+    response = client.get("/gestion/comptes/verification/")
+    assert response.url == "/gestion/comptes/second-facteur/"
+    assert client.get("/gestion/").url == "/gestion/comptes/second-facteur/"

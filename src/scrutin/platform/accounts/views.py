@@ -189,6 +189,9 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if request.session.get(SESSION_STATE) != "verify":
         return redirect(settings.LOGIN_REDIRECT_URL)
     user = _user(request)
+    if not services.has_second_factor(user):  # its factors were removed since the password step
+        request.session[SESSION_STATE] = "enrol" if services.needs_second_factor(user) else "ok"
+        return _after_login(request)
     device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
     totp_form = TotpForm(request.POST if "code" in request.POST else None)
     key_form = CredentialForm(request.POST if "credential" in request.POST else None)
