@@ -30,6 +30,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from ..audit.journal import record_event
 from .models import SecurityKey
 
 RP_NAME = "Scrutin — site gestionnaire"
@@ -90,13 +91,15 @@ def register(
         )
     except (WebAuthnException, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
         raise KeyRejected(f"Clé refusée : {exc}") from exc
-    return SecurityKey.objects.create(
+    key = SecurityKey.objects.create(
         user=user,
         name=name[:60] or "Clé de sécurité",
         credential_id=bytes_to_base64url(verified.credential_id),
         public_key=verified.credential_public_key,
         sign_count=verified.sign_count,
     )
+    record_event("accounts:factor:enrol", actor=user, data={"method": "webauthn", "key": key.name})
+    return key
 
 
 def authentication_options(request: HttpRequest, user: User) -> str:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from ..audit.journal import record_event
 from ..electoral.annex7.issues import Report
 from ..electoral.models import Cci
 from .managers_file import ManagerLine, read_managers
@@ -49,6 +50,8 @@ def import_managers(path: Path, *, base_url: str | None = None) -> ManagersImpor
     report, lines = read_managers(path, set(Cci.objects.values_list("code", flat=True)))
     result = ManagersImport(report)
     if not report.accepted:
+        record_event("accounts:file:import", data={"accepted": False, "rows": report.rows,
+                                                   "blocking": report.blocking})  # fmt: skip
         return result
     setup_roles()
     groups = {r.code: Group.objects.get(name=r.code) for r in ROLES}
@@ -59,6 +62,8 @@ def import_managers(path: Path, *, base_url: str | None = None) -> ManagersImpor
             user.groups.remove(*role_groups)
             user.groups.add(groups[line.role.code])
             (result.created if created else result.updated).append(line.email)
+        record_event("accounts:file:import", data={"accepted": True, "rows": report.rows,
+                                                   "created": len(result.created), "updated": len(result.updated)})  # fmt: skip
     for email in result.created:
         send_activation(User.objects.get(username=email), base_url=base_url)
         result.mailed.append(email)
@@ -109,6 +114,7 @@ def activate(user: User, password: str) -> None:
     user.set_password(password)
     user.is_active = True
     user.save(update_fields=["password", "is_active"])
+    record_event("accounts:user:activate", actor=user, data={})
 
 
 # Second factor -----------------------------------------------------------------------------
@@ -174,5 +180,7 @@ def check_totp(device: TotpDevice, code: str) -> bool:
             updated = TotpDevice.objects.filter(pk=device.pk, last_step__lt=step).update(
                 last_step=step, confirmed_at=device.confirmed_at or now
             )
+            if updated == 1 and device.confirmed_at is None:
+                record_event("accounts:factor:enrol", actor=device.user, data={"method": "totp"})
             return updated == 1  # a concurrent use of the same code loses
     return False
