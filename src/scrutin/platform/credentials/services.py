@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import secrets
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import islice
@@ -134,6 +135,15 @@ def export_folder() -> Path:
     return Path(settings.VAR_DIR) / "credential_exports"
 
 
+def export_path(run: GenerationRun, mode: str) -> Path:
+    """A new file for this run's export; the random part keeps names unique even when run
+    numbers start again (a database restored or re-created next to existing exports)."""
+    return (
+        export_folder()
+        / f"{run.pk}-{run.cci_code}-{mode}-{secrets.token_hex(4)}.scrutin-identifiants"
+    )
+
+
 def _pages(cci_code: str, missing_only: bool) -> Iterator[list[tuple[Any, ...]]]:
     """The CCI's elector lines by number, a page at a time, from one streaming query (a
     server-side cursor on PostgreSQL, ``fetchmany`` on SQLite): one scan, constant memory. The
@@ -202,7 +212,7 @@ def generate(run: GenerationRun, progress: Progress | None = None) -> Generation
     record_event(
         "credentials:cci:generate-init", actor=run.created_by, cci_code=run.cci_code, data=journal
     )
-    path = export_folder() / f"{run.pk}-{run.cci_code}-{run.mode}.scrutin-identifiants"
+    path = export_path(run, str(run.mode))
     try:
         with transaction.atomic():
             list(Cci.objects.select_for_update().filter(code=run.cci_code))  # one run per CCI
@@ -279,7 +289,7 @@ def regenerate_one(number: str, *, reason: str, user: User | None = None,
     run = new_run(elector.cci_code, GenerationRun.Mode.ONE, user=user, reason=reason,
                   recipient=recipient, number=elector.number)  # fmt: skip
     run.total = 1
-    path = export_folder() / f"{run.pk}-{run.cci_code}-one.scrutin-identifiants"
+    path = export_path(run, "one")
     code = codes.random_codes(1)[0]
     digest = codes.code_hash(_pepper(), elector.number, code)
     try:
