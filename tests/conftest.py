@@ -7,7 +7,10 @@ With ``SCRUTIN_TEST_DATABASE_URL`` set (CI does), the suite runs on that Postgre
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -46,3 +49,34 @@ def chromium() -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def child_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for another process (a Celery worker, a process killed mid-cast) that must
+    work on this test session's PostgreSQL databases."""
+    from django.conf import settings
+    from django.db import connection
+
+    db = settings.DATABASES["default"]
+    url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{connection.settings_dict['NAME']}"
+    env = {k: v for k, v in os.environ.items() if k != "SCRUTIN_TEST_DATABASE_URL"}
+    env |= {"SCRUTIN_DATABASE_URL": url, "SCRUTIN_BALLOTBOX_DATABASE_URL": url + "_ballotbox",
+            "SCRUTIN_VAR_DIR": str(var_dir), "DJANGO_SETTINGS_MODULE": "scrutin.platform.settings",
+            "SCRUTIN_CREDENTIAL_PEPPER": str(getattr(settings, "SCRUTIN_CREDENTIAL_PEPPER", "")), **extra}  # fmt: skip
+    return env
+
+
+@pytest.fixture
+def celery_worker(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process on the test databases and the Redis broker (CI has both)."""
+    env = child_env(tmp_path / "worker")
+    celery = [sys.executable, "-m", "celery", "-A", "scrutin.platform"]
+    subprocess.run([*celery, "purge", "-f"], env=env, check=True, capture_output=True)
+    proc = subprocess.Popen(
+        [*celery, "worker", "--pool=solo", "--concurrency=1", "--loglevel=WARNING",
+         "--without-heartbeat", "--without-mingle", "--without-gossip"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    yield proc
+    proc.terminate()
+    proc.communicate(timeout=30)

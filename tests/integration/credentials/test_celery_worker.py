@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from scrutin.platform.credentials import services, tasks
 from scrutin.platform.credentials.export import read_rows
@@ -27,28 +24,8 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def worker(tmp_path: Path):  # type: ignore[no-untyped-def]
-    db = settings.DATABASES["default"]
-    url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{connection.settings_dict['NAME']}"
-    env = os.environ | {"SCRUTIN_DATABASE_URL": url, "SCRUTIN_BALLOTBOX_DATABASE_URL": url + "_ballotbox",
-                        "SCRUTIN_VAR_DIR": str(tmp_path / "worker"),
-                        "SCRUTIN_CREDENTIAL_PEPPER": settings.SCRUTIN_CREDENTIAL_PEPPER}  # fmt: skip
-    env.pop("SCRUTIN_TEST_DATABASE_URL")
-    subprocess.run([sys.executable, "-m", "celery", "-A", "scrutin.platform", "purge", "-f"], env=env,
-                   check=True, capture_output=True)  # fmt: skip
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "scrutin.platform", "worker", "--pool=solo", "--concurrency=1",
-         "--loglevel=WARNING", "--without-heartbeat", "--without-mingle", "--without-gossip"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    yield proc
-    proc.terminate()
-    proc.communicate(timeout=30)
-
-
 def test_generation_runs_on_a_celery_worker(
-    worker: subprocess.Popen,
+    celery_worker: subprocess.Popen,
     electors: dict[str, int],
     operator_keys: tuple[bytes, bytes],  # type: ignore[type-arg]
 ) -> None:
@@ -58,7 +35,7 @@ def test_generation_runs_on_a_celery_worker(
         run.refresh_from_db()
         if run.done:
             break
-        assert worker.poll() is None, "the Celery worker stopped"
+        assert celery_worker.poll() is None, "the Celery worker stopped"
         time.sleep(0.1)
     assert run.status == "done", run.message
     assert tasks.read_progress(run.pk) == 100

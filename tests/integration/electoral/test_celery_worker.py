@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from scrutin.platform.electoral import tasks
 from scrutin.platform.electoral.annex7 import generate
@@ -28,26 +25,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def worker(tmp_path: Path):  # type: ignore[no-untyped-def]
-    db = settings.DATABASES["default"]
-    url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{connection.settings_dict['NAME']}"
-    env = os.environ | {"SCRUTIN_DATABASE_URL": url, "SCRUTIN_BALLOTBOX_DATABASE_URL": url + "_ballotbox",
-                        "SCRUTIN_TEST_DATABASE_URL": "", "SCRUTIN_VAR_DIR": str(tmp_path)}  # fmt: skip
-    env.pop("SCRUTIN_TEST_DATABASE_URL")
-    subprocess.run([sys.executable, "-m", "celery", "-A", "scrutin.platform", "purge", "-f"], env=env,
-                   check=True, capture_output=True)  # fmt: skip
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "scrutin.platform", "worker", "--pool=solo", "--concurrency=1",
-         "--loglevel=WARNING", "--without-heartbeat", "--without-mingle", "--without-gossip"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    yield proc
-    proc.terminate()
-    proc.communicate(timeout=30)
-
-
-def test_upload_is_imported_by_a_celery_worker(worker: subprocess.Popen, tmp_path: Path) -> None:  # type: ignore[type-arg]
+def test_upload_is_imported_by_a_celery_worker(
+    celery_worker: subprocess.Popen, tmp_path: Path
+) -> None:  # type: ignore[type-arg]
     structure = tmp_path / "structure.csv"
     generate.write_csv(structure, generate.STRUCTURE_HEADER, generate.structure_rows([AIN]))
     electors = tmp_path / "electeurs.csv"
@@ -61,7 +41,7 @@ def test_upload_is_imported_by_a_celery_worker(worker: subprocess.Popen, tmp_pat
             run.refresh_from_db()
             if run.status not in ("pending", "running"):
                 break
-            assert worker.poll() is None, "the Celery worker stopped"
+            assert celery_worker.poll() is None, "the Celery worker stopped"
             time.sleep(0.1)
         assert run.status == ImportRun.Status.ACCEPTED, run.summary
     assert Elector.objects.count() == 40

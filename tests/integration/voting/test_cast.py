@@ -12,14 +12,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from scrutin.platform.ballotbox.models import Ballot, BallotIntent
 from scrutin.platform.electoral.models import Urn
 from scrutin.platform.voting import cast
 from scrutin.platform.voting.models import CastIntent, Emargement, UrnElection
+from tests.conftest import child_env
 
 from .conftest import ballot_for, elector
 
@@ -162,11 +162,7 @@ def test_design_3_5_killed_at_any_point_both_or_neither(open_urn: Urn, tmp_path:
                                                          voted: bool) -> None:  # fmt: skip
     path = tmp_path / "ballot.json"
     path.write_text(json.dumps(ballot_for(open_urn)))
-    db = settings.DATABASES["default"]
-    url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{connection.settings_dict['NAME']}"
-    env = {k: v for k, v in os.environ.items() if k != "SCRUTIN_TEST_DATABASE_URL"}
-    env |= {"SCRUTIN_DATABASE_URL": url, "SCRUTIN_BALLOTBOX_DATABASE_URL": url + "_ballotbox",
-            "DJANGO_SETTINGS_MODULE": "scrutin.platform.settings", "SCRUTIN_CRASH_AT": crash_at or ""}  # fmt: skip
+    env = child_env(tmp_path / "child", SCRUTIN_CRASH_AT=crash_at or "")
     child = subprocess.run([sys.executable, "-c", CHILD, str(path), "0110000000001"], env=env,
                            capture_output=True, text=True, timeout=120)  # fmt: skip
     if crash_at:
