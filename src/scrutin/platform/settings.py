@@ -196,6 +196,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+
 # --- credentials (issue 5): pepper of the voters' secret codes, kept outside the database -------
 def _credential_pepper() -> str:
     """HMAC key of the stored code hashes: ``SCRUTIN_CREDENTIAL_PEPPER``, else generated once in
