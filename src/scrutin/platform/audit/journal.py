@@ -131,6 +131,10 @@ def record_event(
         raise ValueError(f"{event_id}: a -complete event records its outcome")
     _check_data(data)
     data = json.loads(canonical_json(data))  # what is stored is exactly what is hashed
+    if actor is None:
+        from .context import current_actor
+
+        actor = current_actor.get()  # the signed-in user of the request, if any
     actor_name, role, perimeter = describe_actor(actor)
     with transaction.atomic(using=DATABASE):
         head = _locked_head()

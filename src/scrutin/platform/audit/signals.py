@@ -100,8 +100,60 @@ def on_elector_change(sender: Any, instance: Any, created: bool, raw: bool = Fal
     )  # fmt: skip
 
 
+def _candidature_event(subject: str, action: str, instance: Any) -> None:
+    question = instance.groupement.question if subject == "profession" and instance.groupement_id else (
+        instance.candidate.question if subject == "profession" else instance.question)  # fmt: skip
+    data: dict[str, Any] = {"id": instance.pk, "question_kind": question.kind}
+    name = getattr(instance, "name", "") or (
+        f"{instance.first_name} {instance.last_name}" if subject == "candidate" else getattr(instance, "filename", ""))  # fmt: skip
+    if name:
+        data["name"] = name
+    if subject == "profession":
+        data["sha256"] = instance.sha256
+    record_event(f"candidates:{subject}:{action}", cci_code=question.urn.cci_id, urn_code=question.urn.code,
+                 data=data)  # fmt: skip
+
+
+def on_candidature_saved(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if not raw:
+        _candidature_event(SUBJECTS[sender.__name__], "create" if created else "update", instance)
+
+
+def on_candidature_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    _candidature_event(SUBJECTS[sender.__name__], "delete", instance)
+
+
+SUBJECTS = {"Groupement": "groupement", "Candidate": "candidate", "ProfessionDeFoi": "profession"}
+
+
+def on_generation_run(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    """A single line's code regenerated (lost or stolen letter): who, when, why."""
+    if raw or instance.mode != "one" or instance.status != "done":
+        return
+    record_event("credentials:elector:regenerate", actor=instance.created_by if instance.created_by_id else None,
+                 cci_code=instance.cci_code, data={"run": instance.pk, "number": instance.elector_number,
+                                                   "reason": instance.reason})  # fmt: skip
+
+
 def connect() -> None:
+    from django.db.models.signals import pre_delete
+
+    from ..candidates.models import Candidate, Groupement, ProfessionDeFoi
+    from ..credentials.models import GenerationRun
     from ..electoral.models import ElectorChange, ImportRun
+
+    for model in (Groupement, Candidate, ProfessionDeFoi):
+        post_save.connect(
+            on_candidature_saved, sender=model, dispatch_uid=f"audit.{model.__name__}.save"
+        )
+        pre_delete.connect(
+            on_candidature_deleted, sender=model, dispatch_uid=f"audit.{model.__name__}.delete"
+        )
+    post_save.connect(on_generation_run, sender=GenerationRun, dispatch_uid="audit.generation_run")
 
     user_logged_in.connect(on_login, dispatch_uid="audit.login")
     user_login_failed.connect(on_login_failed, dispatch_uid="audit.login_failed")

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ..accounts.perimeters import can_access_cci, cci_codes_of, is_national
+from ..audit.journal import record_event
 from . import changes, control, imports, tasks
 from .annex7.electors import COLUMNS, FIELDS
 from .annex7.issues import Issue, report_csv
@@ -256,6 +257,8 @@ def logo(request: HttpRequest, code: str) -> HttpResponse:
         else:
             upload.seek(0)
             cci.logo.save(f"{code}-{uuid.uuid4().hex[:8]}.{kind[0]}", upload, save=True)
+            record_event("electoral:logo:upload", actor=request.user, cci_code=code,
+                         data={"file": cci.logo.name, "bytes": int(upload.size or 0)})  # fmt: skip
             messages.success(request, "Logo enregistré.")
             return redirect("electoral:dashboard")
     return render(request, "electoral/logo.html", {"cci": cci, "error": error})
