@@ -117,7 +117,12 @@ def test_cctp_4_1_5_cast_outside_the_opening_or_while_suspended_is_refused(
 @pytest.mark.skipif(
     not ON_POSTGRESQL, reason="needs a database server shared by several connections"
 )
-def test_cctp_4_1_4_3_exactly_one_of_simultaneous_casts_succeeds(open_urn: Urn) -> None:
+@pytest.mark.parametrize("number", [1, 2, 3, 4, 5])
+def test_cctp_4_1_4_3_exactly_one_of_simultaneous_casts_succeeds(
+    open_urn: Urn, number: int
+) -> None:
+    """Six casts with one credential at once, five times: exactly one ballot and one émargement
+    each time (this caught a real race: a check-then-insert across two statements)."""
     ballots = [ballot_for(open_urn) for _ in range(6)]
     outcomes: list[str] = []
     barrier = threading.Barrier(len(ballots))
@@ -125,7 +130,7 @@ def test_cctp_4_1_4_3_exactly_one_of_simultaneous_casts_succeeds(open_urn: Urn) 
     def attempt(ballot: dict) -> None:  # type: ignore[type-arg]
         barrier.wait()
         try:
-            cast.cast_ballot(elector(1), ballot)
+            cast.cast_ballot(elector(number), ballot)
             outcomes.append("ok")
         except cast.CastRefused as exc:
             outcomes.append(exc.code)

@@ -112,7 +112,7 @@ def cast_ballot(elector: Elector, ballot_json: object) -> CastResult:
     # 1. durable intent, one per right
     try:
         with transaction.atomic():
-            Elector.objects.select_for_update().filter(number=elector.number).first()
+            _lock_elector(elector.number)
             if Emargement.objects.filter(elector_number=elector.number).exists():
                 raise CastRefused("already-voted", "Vous avez déjà voté avec cet identifiant.")
             stale = CastIntent.objects.filter(elector_number=elector.number).first()
@@ -155,9 +155,12 @@ def cast_ballot(elector: Elector, ballot_json: object) -> CastResult:
         ) from exc
     _crash_point("after-ballot")
 
-    # 3. émargement, unless recovery already gave up on this cast
+    # 3. émargement, unless recovery already gave up on this cast. The elector row is locked
+    # first, as in step 1 and in recovery, so that a concurrent step 1 never sees the intent
+    # already deleted but the émargement not yet written (READ COMMITTED reads per statement).
     voted_at = timezone.now()
     with transaction.atomic():
+        _lock_elector(elector.number)
         intent = CastIntent.objects.select_for_update().filter(token=token).first()
         if intent is not None:
             intent.delete()
@@ -174,6 +177,11 @@ def cast_ballot(elector: Elector, ballot_json: object) -> CastResult:
     # 4. forget the link
     BallotIntent.objects.using(BALLOTBOX).filter(token_hash=_token_hash(token)).delete()
     return CastResult(tracker, voted_at, election.fingerprint)
+
+
+def _lock_elector(number: str) -> None:
+    """Serialises everything that decides whether this right has voted (steps 1 and 3, recovery)."""
+    list(Elector.objects.select_for_update().filter(number=number).values_list("number", flat=True))
 
 
 def _undo_ballot(token: str) -> None:
@@ -204,8 +212,10 @@ def recover(older_than: timedelta = STALE_AFTER) -> dict[str, int]:
     """Settle every cast interrupted by a crash; run at start-up and periodically."""
     outcome = {"completed": 0, "dropped": 0, "orphans": 0}
     limit = timezone.now() - older_than
-    for pk in list(CastIntent.objects.filter(created_at__lte=limit).values_list("pk", flat=True)):
+    stale = CastIntent.objects.filter(created_at__lte=limit).values_list("pk", "elector_number")
+    for pk, number in list(stale):
         with transaction.atomic():
+            _lock_elector(number)  # same lock order as a cast: elector, then intent
             intent = CastIntent.objects.select_for_update().filter(pk=pk).first()
             if intent is not None:
                 outcome[_settle(intent)] += 1
