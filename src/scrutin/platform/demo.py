@@ -18,6 +18,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("SCRUTIN_DEBUG", "1")
 os.environ.setdefault("SCRUTIN_HTTPS", "0")
@@ -86,11 +87,28 @@ def load(folder: Path) -> list[str]:
     user.set_password(password)
     user.save()
     demo_perms = ["manage_electoral_data", "manage_credentials", "view_journal", "view_participation",
+                  "manage_candidates", "unseal_candidatures", "manage_accounts",
                   "view_emargements", "suspend_voting", "view_usage"]  # fmt: skip
     user.user_permissions.add(*Permission.objects.filter(codename__in=demo_perms))
     Perimeter.objects.update_or_create(user=user, defaults={"national": True})
+    lines.append(
+        f"  second facteur du compte « demo » (obligatoire pour un compte NATIONAL) : {demo_totp(user)}"
+    )
     lines.append(f"  compte gestionnaire : identifiant « demo », mot de passe « {password} »")
     return lines
+
+
+def demo_totp(user: Any) -> str:
+    """Enrol a TOTP device for the demo manager and say how to get its codes."""
+    import pyotp
+
+    from scrutin.platform.accounts import services as accounts
+
+    device = accounts.start_totp(user)
+    secret = accounts.totp_secret(device)
+    accounts.check_totp(device, pyotp.TOTP(secret).now())
+    return (f"application TOTP, secret {secret} — code du moment : "
+            f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\"")  # fmt: skip
 
 
 def open_demo_elections() -> list[str]:
