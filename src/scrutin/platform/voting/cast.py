@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from scrutin.crypto.ballot import InvalidBallot, ballot_tracker, check_ballot_json
 from scrutin.crypto.encoding import EncodingError, canonical_json
-from scrutin.crypto.params import parse_parameters
+from scrutin.crypto.params import ElectionParameters, parse_parameters
 
 from ..ballotbox.models import Alpha, Ballot, BallotIntent
 from ..electoral.models import Elector
@@ -56,6 +56,23 @@ class CastResult:
     tracker: str
     voted_at: datetime
     election_fingerprint: str
+
+
+_PARSED: dict[str, ElectionParameters] = {}
+
+
+def _parameters(fingerprint: str, document: dict[str, Any]) -> ElectionParameters:
+    """An urn's parameters, parsed and validated once per process: the document is immutable
+    for a given fingerprint (the fingerprint is its hash, checked here on first use)."""
+    params = _PARSED.get(fingerprint)
+    if params is None:
+        params = parse_parameters(document)
+        if params.fingerprint() != fingerprint:
+            raise ValueError(
+                f"election {fingerprint}: stored fingerprint does not match its parameters"
+            )
+        _PARSED[fingerprint] = params
+    return params
 
 
 def _crash_point(name: str) -> None:
@@ -97,7 +114,7 @@ def cast_ballot(elector: Elector, ballot_json: object) -> CastResult:
     """Verify and store ``ballot_json`` for ``elector``'s voting right, or raise CastRefused."""
     election = UrnElection.objects.select_related("urn").get(urn_id=elector.urn_id)
     _check_open(election, timezone.now())
-    params = parse_parameters(election.params)
+    params = _parameters(election.fingerprint, election.params)
     try:
         check_ballot_json(params, ballot_json)
     except (InvalidBallot, EncodingError) as exc:

@@ -185,7 +185,6 @@ def ballot(request: HttpRequest) -> HttpResponse:
         return closed
     assert election is not None
     context = _ballot_context(elector, election)
-    context["params_json"] = json.dumps(election.params, ensure_ascii=False)
     return render(request, "voting/ballot.html", context)
 
 
