@@ -7,11 +7,10 @@ same per-line report as the other annex-7 files; any blocking error and nothing 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..electoral.annex7.csvfile import CsvSource, match_header
+from ..electoral.annex7.csvfile import CsvSource
 from ..electoral.annex7.emails import email_problem
 from ..electoral.annex7.issues import FileRejected, Issue, Report
 from .roles import ROLES, Role, role_for
@@ -56,15 +55,8 @@ def read_managers(path: Path, known_ccis: set[str]) -> tuple[Report, list[Manage
     lines: list[ManagerLine] = []
     try:
         with CsvSource(path) as source:
-            rows = source.rows()
-            first = next(rows, None)
-            if first is None:
-                raise FileRejected("Le fichier ne contient aucune ligne.")
-            layout = match_header(first[1], COLUMNS, _looks_like_data(first[1]))
+            layout, body = source.layout_rows(COLUMNS, _looks_like_data)
             report.issues.extend(layout.header_issues)
-            body: Iterator[tuple[int, list[str]]] = rows
-            if not layout.has_header:
-                body = iter([first, *rows])
             seen: dict[str, int] = {}
             for number, row in body:
                 report.rows += 1

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from ..electoral.annex7.csvfile import CsvSource, match_header
+from ..electoral.annex7.csvfile import CsvSource
 from ..electoral.annex7.issues import FileRejected, Issue, Report
 from ..electoral.models import Urn
 from . import csvimport
@@ -54,11 +54,7 @@ def check_file(path: Path, cci: str | None = None) -> tuple[list[CandidateLine],
     report = Report()
     try:
         with CsvSource(path) as source:
-            rows = source.rows()
-            first = next(rows, None)
-            if first is None:
-                raise FileRejected("Le fichier ne contient aucune ligne.")
-            layout = match_header(first[1], COLUMNS, looks_like_data=False)
+            layout, rows = source.layout_rows(COLUMNS, lambda row: False)  # a header is required
             report.issues.extend(layout.header_issues)
             lines, parsed = csvimport.parse_rows(rows, layout.positions, urn_infos(cci), cci=cci)
     except FileRejected as exc:

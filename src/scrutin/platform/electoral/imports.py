@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from .annex7 import electors as annex_electors
 from .annex7 import structure as annex_structure
-from .annex7.csvfile import CsvSource, match_header
+from .annex7.csvfile import CsvSource
 from .annex7.electors import StructureIndex, canonical_row
 from .annex7.issues import FileRejected, Issue, Report
 from .models import Category, Cci, Elector, ImportIssue, ImportRun, Question, Urn
@@ -198,12 +198,10 @@ def peek_cci(path: Path) -> str | None:
     """The CODE CCI of the first elector row, to know which list a file replaces."""
     try:
         with CsvSource(path) as source:
-            rows = source.rows()
-            first = next(rows, None)
-            if first is None:
-                return None
-            layout = match_header(first[1], annex_electors.COLUMNS, first[1][0].strip().isdigit())
-            row = next(rows, None) if layout.has_header else first
+            layout, rows = source.layout_rows(
+                annex_electors.COLUMNS, annex_electors.starts_with_code
+            )
+            row = next(rows, None)
             if row is None or len(row[1]) <= layout.positions[0]:
                 return None
             return row[1][layout.positions[0]].strip() or None

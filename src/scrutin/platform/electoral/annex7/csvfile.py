@@ -10,8 +10,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,18 @@ class CsvSource:
             return min(self.size, self._raw.tell())
         except (OSError, ValueError):
             return self.size
+
+    def layout_rows(
+        self, columns: Sequence[str], looks_like_data: Callable[[list[str]], bool]
+    ) -> tuple[Layout, Iterator[tuple[int, list[str]]]]:
+        """Match the first row against ``columns``; return the layout and the data rows (the first
+        row among them when the file has no header). A file with no row is refused."""
+        rows = self.rows()
+        first = next(rows, None)
+        if first is None:
+            raise FileRejected("Le fichier ne contient aucune ligne.")
+        layout = match_header(first[1], columns, looks_like_data(first[1]))
+        return layout, rows if layout.has_header else itertools.chain([first], rows)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Yield ``(line, fields)`` for every non-blank row; ``line`` is where the row starts."""

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .csvfile import CsvSource, match_header
+from .csvfile import CsvSource
 from .emails import email_problem
 from .issues import FileRejected, Issue, Report
 from .phones import normalise_mobile
@@ -329,6 +329,11 @@ class ElectorChecker:
         return issues
 
 
+def starts_with_code(row: list[str]) -> bool:
+    """A first row whose first field (CODE CCI) is a number is data, not a header."""
+    return bool(row) and bool(_DIGITS.fullmatch(row[0].strip()))
+
+
 Sink = Callable[[list[str | None]], None]
 Progress = Callable[[int, int], None]
 
@@ -349,19 +354,11 @@ def read_electors(
     issues = report.issues
     try:
         with CsvSource(path, digest) as source:
-            layout = None
-            width = len(COLUMNS)
-            positions: tuple[int, ...] = ()
-            identity = False
-            for line, row in source.rows():
-                if layout is None:
-                    looks_like_data = bool(row) and bool(_DIGITS.fullmatch(row[0].strip()))
-                    layout = match_header(row, COLUMNS, looks_like_data)
-                    issues.extend(layout.header_issues)
-                    width, positions = layout.width, layout.positions
-                    identity = positions == tuple(range(width))
-                    if layout.has_header:
-                        continue
+            layout, rows = source.layout_rows(COLUMNS, starts_with_code)
+            issues.extend(layout.header_issues)
+            width, positions = layout.width, layout.positions
+            identity = positions == tuple(range(width))
+            for line, row in rows:
                 report.rows += 1
                 if len(row) < width:
                     issues.append(
@@ -377,8 +374,6 @@ def read_electors(
                     sink(out)
                 if progress is not None and report.rows % 20000 == 0:
                     progress(source.bytes_read, source.size)
-            if layout is None:
-                raise FileRejected("Le fichier ne contient aucune ligne.")
             if progress is not None:
                 progress(source.size, source.size)
     except FileRejected as exc:

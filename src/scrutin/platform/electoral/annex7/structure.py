@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from .csvfile import CsvSource, match_header
+from .csvfile import CsvSource
 from .emails import email_problem
 from .issues import FileRejected, Issue, Report
 
@@ -228,20 +228,20 @@ def _check_consistency(urns: list[UrnSpec], issues: list[Issue]) -> None:
                                 f"(ligne {urn.line}) : chaque ligne doit en indiquer une."))  # fmt: skip
 
 
+def _starts_with_code(row: list[str]) -> bool:
+    """A first row whose first field is a number is data, not a header."""
+    return bool(row) and bool(_DIGITS.fullmatch(row[0].strip()))
+
+
 def read_structure(path: Path) -> tuple[list[UrnSpec], Report]:
     """Check the whole file and return its urns with a report listing every error."""
     report = Report()
     urns: list[UrnSpec] = []
     try:
         with CsvSource(path) as source:
-            layout = None
-            for line, row in source.rows():
-                if layout is None:
-                    looks_like_data = bool(row) and bool(_DIGITS.fullmatch(row[0].strip()))
-                    layout = match_header(row, COLUMNS, looks_like_data)
-                    report.issues.extend(layout.header_issues)
-                    if layout.has_header:
-                        continue
+            layout, rows = source.layout_rows(COLUMNS, _starts_with_code)
+            report.issues.extend(layout.header_issues)
+            for line, row in rows:
                 report.rows += 1
                 if len(row) < layout.width:
                     report.issues.append(Issue(line, "", "", True,
@@ -251,8 +251,6 @@ def read_structure(path: Path) -> tuple[list[UrnSpec], Report]:
                 urn = _check_row(line, values, report.issues)
                 if urn is not None:
                     urns.append(urn)
-            if layout is None:
-                raise FileRejected("Le fichier ne contient aucune ligne.")
     except FileRejected as exc:
         report.issues.append(exc.issue)
         return [], report
