@@ -79,20 +79,7 @@ def _choices(ballot: Ballot, elected: set[str]) -> tuple[ChoiceResult, ...]:
 
 
 def _base(ballot: Ballot) -> Result:
-    return Result(
-        kind=Kind.CCI,
-        preset=ballot.preset,
-        round=1,
-        name=ballot.name,
-        seats_total=ballot.seats,
-        registered=ballot.registered,
-        voters=ballot.voters,
-        blank=ballot.blank,
-        null=ballot.null,
-        votes_cast=ballot.votes_cast,
-        other_votes=ballot.other_votes,
-        sources=ballot.rules.sources,
-    )
+    return Result.of_ballot(ballot, Kind.CCI, round=1)
 
 
 def count_cci_ballot(ballot: Ballot) -> Result:

@@ -311,17 +311,4 @@ def count_sectors(ballot: Ballot) -> Result:
 
 
 def _result(ballot: Ballot) -> Result:
-    return Result(
-        kind=Kind.LIST,
-        preset=ballot.preset,
-        round=ballot.round,
-        name=ballot.name,
-        seats_total=ballot.seats,
-        registered=ballot.registered,
-        voters=ballot.voters,
-        blank=ballot.blank,
-        null=ballot.null,
-        votes_cast=ballot.votes_cast,
-        other_votes=ballot.other_votes,
-        sources=ballot.rules.sources,
-    )
+    return Result.of_ballot(ballot, Kind.LIST)

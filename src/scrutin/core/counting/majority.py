@@ -119,20 +119,7 @@ def count_majority_ballot(ballot: Ballot) -> Result:
         )
         for c in ballot.candidates
     )
-    base = Result(
-        kind=Kind.MAJORITY,
-        preset=ballot.preset,
-        round=ballot.round,
-        name=ballot.name,
-        seats_total=ballot.seats,
-        registered=ballot.registered,
-        voters=ballot.voters,
-        blank=ballot.blank,
-        null=ballot.null,
-        votes_cast=votes_cast,
-        other_votes=ballot.other_votes,
-        sources=ballot.rules.sources,
-    )
+    base = Result.of_ballot(ballot, Kind.MAJORITY, votes_cast=votes_cast)
     return replace(
         base,
         choices=choices,

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scrutin.core.counting.methods import Allocation
 from scrutin.core.counting.rules import Kind, TieRule
+
+if TYPE_CHECKING:
+    from scrutin.core.counting.model import Ballot
 
 
 @dataclass(frozen=True)
@@ -83,3 +87,23 @@ class Result:
     questions: tuple[QuestionResult, ...] = ()
     notes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+
+    @classmethod
+    def of_ballot(
+        cls, ballot: Ballot, kind: Kind, *, round: int | None = None, votes_cast: int | None = None
+    ) -> Result:
+        """The figures every result takes from its ballot; the caller adds what it decided."""
+        return cls(
+            kind=kind,
+            preset=ballot.preset,
+            round=ballot.round if round is None else round,
+            name=ballot.name,
+            seats_total=ballot.seats,
+            registered=ballot.registered,
+            voters=ballot.voters,
+            blank=ballot.blank,
+            null=ballot.null,
+            votes_cast=ballot.votes_cast if votes_cast is None else votes_cast,
+            other_votes=ballot.other_votes,
+            sources=ballot.rules.sources,
+        )
