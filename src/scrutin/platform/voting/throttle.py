@@ -40,6 +40,16 @@ def locked_until(identifier: str, source: str) -> float | None:
     return None
 
 
+def _count(key: str) -> int:
+    """Add one to a counter that lives for the throttling window; return its new value."""
+    cache.add(key, 0, SOURCE_WINDOW)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, SOURCE_WINDOW)
+        return 1
+
+
 def record_failure(identifier: str, source: str) -> float | None:
     """Count a failed attempt; return the lock's end if this failure sets one."""
     locked = None
@@ -49,13 +59,7 @@ def record_failure(identifier: str, source: str) -> float | None:
         ("fail-ip", source, SOURCE_MAX_FAILURES, "lock-ip"),
     ):
         key = _key(kind, value)
-        cache.add(key, 0, SOURCE_WINDOW)
-        try:
-            failures = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, SOURCE_WINDOW)
-            failures = 1
-        if failures >= limit:
+        if _count(key) >= limit:
             until = now + LOCK_SECONDS
             if cache.add(_key(lock_key, value), until, LOCK_SECONDS):  # never extended
                 locked = until
@@ -72,11 +76,4 @@ MAIL_PER_SOURCE = 5
 
 def record_mail(source: str) -> bool:
     """Count a receipt e-mail from this source; True when the limit is exceeded."""
-    key = _key("mail-ip", source)
-    cache.add(key, 0, SOURCE_WINDOW)
-    try:
-        sent = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, SOURCE_WINDOW)
-        sent = 1
-    return bool(sent > MAIL_PER_SOURCE)
+    return _count(_key("mail-ip", source)) > MAIL_PER_SOURCE
