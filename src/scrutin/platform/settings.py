@@ -112,6 +112,9 @@ INSTALLED_APPS = [
     "scrutin.platform.credentials",
     "scrutin.platform.voting",
     "scrutin.platform.control",
+    "scrutin.platform.ceremony",
+    "scrutin.platform.sealing",
+    "scrutin.platform.tally",
     "scrutin.platform.ballotbox",
 ]
 

@@ -8,6 +8,9 @@ urlpatterns = [
     path("gestion/candidatures/", include("scrutin.platform.candidates.urls")),
     path("gestion/identifiants/", include("scrutin.platform.credentials.urls")),
     path("gestion/pilotage/", include("scrutin.platform.control.urls")),
+    path("gestion/ceremonie/", include("scrutin.platform.ceremony.urls")),
+    path("gestion/scellement/", include("scrutin.platform.sealing.urls")),
+    path("gestion/depouillement/", include("scrutin.platform.tally.urls")),
     path("gestion/", include("scrutin.platform.electoral.urls")),
     path("vote/", include("scrutin.platform.voting.urls")),
 ]

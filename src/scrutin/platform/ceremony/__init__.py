@@ -1,0 +1,1 @@
+"""Cérémonie des clés."""

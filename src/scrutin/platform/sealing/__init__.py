@@ -1,0 +1,1 @@
+"""Scellements et clôture."""

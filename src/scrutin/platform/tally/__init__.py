@@ -1,0 +1,1 @@
+"""Dépouillement et résultats."""
