@@ -147,6 +147,48 @@ class Counts:
     blank: list[int]
 
 
+def check_partial(
+    params: ElectionParameters,
+    keys: TrusteeKeys,
+    tally: Tally,
+    partial: dict[str, Any],
+    tally_fp: str,
+) -> list[list[Any]]:
+    """Check one trustee's partial decryption of ``tally`` (every Chaum–Pedersen proof against
+    the trustee's verification key); return its shares ``D`` per question and index."""
+    g = params.group
+    fp = params.fingerprint_bytes()
+    trustee = str(partial.get("trustee"))
+    if trustee not in keys.keys:
+        raise DecryptionError(f"partial decryption of unknown trustee {trustee!r}")
+    if partial.get("format") != PARTIAL_FORMAT:
+        raise DecryptionError(f"partial decryption of {trustee!r}: wrong format")
+    if partial.get("election") != params.fingerprint() or partial.get("tally") != tally_fp:
+        raise DecryptionError(f"partial decryption of {trustee!r}: other election or tally")
+    if partial.get("role") != keys.ceremony.role(trustee):
+        raise DecryptionError(f"partial decryption of {trustee!r}: wrong role")
+    rows = []
+    try:
+        for qi, (row, items) in enumerate(zip(tally, partial["answers"], strict=True)):
+            got = []
+            for i, (ct, item) in enumerate(zip(row, items, strict=True)):
+                d = decode_point(g, item["share"], allow_identity=True)
+                proof = CompactProof(
+                    decode_scalar(g, item["proof"]["challenge"]),
+                    decode_scalar(g, item["proof"]["response"]),
+                )
+                ctx = DecryptionContext(fp, qi, i, trustee)
+                if not verify_decryption(g, ctx, keys.keys[trustee], ct.alpha, d, proof):
+                    raise DecryptionError(f"{trustee!r}: proof rejected at [{qi}][{i}]")
+                got.append(d)
+            rows.append(got)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, DecryptionError):
+            raise
+        raise DecryptionError(f"partial decryption of {trustee!r} malformed: {exc}") from exc
+    return rows
+
+
 def combine(
     params: ElectionParameters,
     keys: TrusteeKeys,
@@ -157,35 +199,13 @@ def combine(
 ) -> Counts:
     """Check every partial decryption, combine the president's and ``t`` assessors', solve."""
     g = params.group
-    fp = params.fingerprint_bytes()
     ceremony = keys.ceremony
     shares: dict[str, list[list[Any]]] = {}
     for p in partials:
         trustee = str(p.get("trustee"))
-        if trustee not in keys.keys or trustee in shares:
-            raise DecryptionError(f"partial decryption of unknown or repeated trustee {trustee!r}")
-        if p.get("election") != params.fingerprint() or p.get("tally") != tally_fp:
-            raise DecryptionError(f"partial decryption of {trustee!r}: other election or tally")
-        rows = []
-        try:
-            for qi, (row, items) in enumerate(zip(tally, p["answers"], strict=True)):
-                got = []
-                for i, (ct, item) in enumerate(zip(row, items, strict=True)):
-                    d = decode_point(g, item["share"], allow_identity=True)
-                    proof = CompactProof(
-                        decode_scalar(g, item["proof"]["challenge"]),
-                        decode_scalar(g, item["proof"]["response"]),
-                    )
-                    ctx = DecryptionContext(fp, qi, i, trustee)
-                    if not verify_decryption(g, ctx, keys.keys[trustee], ct.alpha, d, proof):
-                        raise DecryptionError(f"{trustee!r}: proof rejected at [{qi}][{i}]")
-                    got.append(d)
-                rows.append(got)
-        except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, DecryptionError):
-                raise
-            raise DecryptionError(f"partial decryption of {trustee!r} malformed: {exc}") from exc
-        shares[trustee] = rows
+        if trustee in shares:
+            raise DecryptionError(f"repeated partial decryption of trustee {trustee!r}")
+        shares[trustee] = check_partial(params, keys, tally, p, tally_fp)
     if ceremony.president not in shares:
         raise DecryptionError("the COE president's partial decryption is required")
     assessors = [a for a in ceremony.assessors if a in shares][: ceremony.threshold]
@@ -206,4 +226,4 @@ def combine(
     return Counts([c[:-1] for c in counts], [c[-1] for c in counts])
 
 
-__all__ = ["PRESIDENT", "Counts", "DecryptionError", "combine", "partial_decrypt"]
+__all__ = ["PRESIDENT", "Counts", "DecryptionError", "check_partial", "combine", "partial_decrypt"]
