@@ -155,6 +155,8 @@ def kwargs_for(name: str, d: Data) -> dict[str, Any]:
     urn_routes = {"urn", "groupement-add", "candidate-add", "ballots", "electors", "document",
                   "seal", "unseal"}  # fmt: skip
     app, _, view = name.partition(":")
+    if app == "tally" and view not in ("index", "export"):
+        return {"code": d.urn, "ballot": "ccit"} if view == "minutes" else {"code": d.urn}
     if app == "candidates":
         if view in urn_routes:
             return {"code": d.urn}
@@ -190,6 +192,7 @@ def kwargs_for(name: str, d: Data) -> dict[str, Any]:
         "credentials:run": {"pk": d.credentials_run},
         "credentials:run-progress": {"pk": d.credentials_run},
         "credentials:run-export": {"pk": d.credentials_run},
+        "tally:export": {"what": "resultats.csv"},
     }.get(name, {})
 
 

@@ -55,5 +55,32 @@ def simulate_cmd(
     )
 
 
+@record_app.command("recount")
+def recount_cmd(
+    directory: Annotated[Path, typer.Argument(help="Répertoire du registre d'une urne.")],
+    workers: Annotated[int, typer.Option(help="Processus (0 = tous les cœurs).")] = 0,
+) -> None:
+    """Refait le dépouillement depuis le registre scellé et compare octet par octet (CCTP 4.2.2.2)."""
+    from scrutin.crypto.decryption import DecryptionError
+    from scrutin.crypto.encoding import EncodingError
+    from scrutin.crypto.params import InvalidParameters
+    from scrutin.record.recount import recount
+    from scrutin.record.tally import TallyError
+
+    try:
+        outcome = recount(directory, workers=workers or None)
+    except (OSError, ValueError, KeyError, TypeError, TallyError, DecryptionError, EncodingError,
+            InvalidParameters) as exc:  # fmt: skip
+        typer.echo(f"Erreur : registre illisible ou incomplet ({exc}).", err=True)
+        raise typer.Exit(2) from None
+    for name in outcome.documents:
+        mark = "DIFFÉRENT" if name in outcome.differences else "identique"
+        typer.echo(f"{name} : {mark}")
+    if outcome.differences:
+        typer.echo("Le recomptage ne reproduit pas le registre.", err=True)
+        raise typer.Exit(1)
+    typer.echo("Recomptage identique, octet pour octet, au registre scellé.")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(record_app, name="record")

@@ -15,16 +15,15 @@ import nacl.pwhash
 import typer
 
 from scrutin.crypto import dkg
-from scrutin.crypto.ballot import InvalidBallot, parse_ballot
 from scrutin.crypto.decryption import (
     DecryptionError,
-    aggregate,
     partial_decrypt,
     tally_from_json,
 )
 from scrutin.crypto.encoding import EncodingError, decode_scalar, fingerprint
 from scrutin.crypto.keystore import KeystoreError, read_keystore, seal, write_keystore
 from scrutin.crypto.params import InvalidParameters, parse_parameters
+from scrutin.record.tally import TallyError, aggregate_file
 
 trustee_app = typer.Typer(
     help="Gardiens des clés : cérémonie des clés et déchiffrement partiel.",
@@ -273,14 +272,11 @@ def decrypt_cmd(
             raise _fail("trustees.json ne correspond pas aux paramètres de l'élection.")
         tally_doc = _read_json(record / "tally.json")
         tally = tally_from_json(params, tally_doc)
-        ballots = []
-        with (record / "ballots.jsonl").open("rb") as f:
-            for line in f:
-                ballots.append(parse_ballot(params, json.loads(line)))
-        recomputed = aggregate(params, ballots)
+        summed = aggregate_file(params, record / "ballots.jsonl")
+        recomputed = summed.tally
     except (
+        TallyError,
         InvalidParameters,
-        InvalidBallot,
         DecryptionError,
         dkg.CeremonyError,
         EncodingError,
@@ -289,10 +285,14 @@ def decrypt_cmd(
     ) as exc:
         raise _fail(f"dossier de dépouillement invalide : {exc}") from None
     g = params.group
-    if tally_doc.get("ballot_count") != len(ballots) or any(
-        not (g.equal(a.alpha, b.alpha) and g.equal(a.beta, b.beta))
-        for ra, rb in zip(tally, recomputed, strict=True)
-        for a, b in zip(ra, rb, strict=True)
+    if (
+        tally_doc.get("ballot_count") != summed.ballot_count
+        or tally_doc.get("ballots") != summed.sha256
+        or any(
+            not (g.equal(a.alpha, b.alpha) and g.equal(a.beta, b.beta))
+            for ra, rb in zip(tally, recomputed, strict=True)
+            for a, b in zip(ra, rb, strict=True)
+        )
     ):
         raise _fail(
             "le dépouillement présenté n'est pas la somme des bulletins : refus de déchiffrer."
@@ -310,7 +310,9 @@ def decrypt_cmd(
         raise _fail("cette clé ne correspond pas à la clé publique enregistrée du gardien.")
     doc = partial_decrypt(params, tally, trustee, str(s["role"]), share, fingerprint(tally_doc))
     _write_json(out, doc)
-    typer.echo(f"Déchiffrement partiel de {trustee} écrit dans {out} ({len(ballots)} bulletins).")
+    typer.echo(
+        f"Déchiffrement partiel de {trustee} écrit dans {out} ({summed.ballot_count} bulletins)."
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scrutin.crypto import elgamal
@@ -145,6 +145,7 @@ def lagrange_at_zero(indices: list[int], i: int, order: int) -> int:
 class Counts:
     choices: list[list[int]]  # per question, per candidate
     blank: list[int]
+    decrypted_by: list[str] = field(default_factory=list)  # the president, then the assessors used
 
 
 def check_partial(
@@ -223,7 +224,9 @@ def combine(
                 m = g.sub(m, g.mul(shares[a][qi][i], lambdas[a]))
             values.append(solver.solve(m))
         counts.append(values)
-    return Counts([c[:-1] for c in counts], [c[-1] for c in counts])
+    return Counts(
+        [c[:-1] for c in counts], [c[-1] for c in counts], [ceremony.president, *assessors]
+    )
 
 
 __all__ = ["PRESIDENT", "Counts", "DecryptionError", "check_partial", "combine", "partial_decrypt"]

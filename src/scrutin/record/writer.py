@@ -16,10 +16,15 @@ from scrutin.crypto.signing import sign_document
 from scrutin.record.layout import BALLOTS, DOCUMENTS, MANIFEST, RECORD_FORMAT
 
 
+def document_bytes(document: object) -> bytes:
+    """A record document's file bytes: UTF-8, indented, final newline (deterministic)."""
+    return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def write_json(path: Path, document: object) -> None:
-    """Write atomically (temporary file, then rename), UTF-8, indented, final newline."""
+    """Write atomically (temporary file, then rename)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_bytes(document_bytes(document))
     os.replace(tmp, path)
 
 

@@ -1,0 +1,262 @@
+"""Tally pages (CCTP 3.2.2.6, 4.1.4.8, 4.1.4.8.1). Each view checks its permission and the
+perimeter; key holders post their partial decryptions here, from the file written by
+``scrutin trustee decrypt`` or from the browser page of the ceremony app."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from scrutin.record import layout
+
+from .. import jobs
+from ..accounts.perimeters import can_access_cci, is_national, perimeter_required
+from ..control.services import visible_urns
+from ..electoral.models import Urn
+from . import archive, services, tasks
+from .models import TallySession
+
+MAX_PARTIAL = 16 * 1024 * 1024
+
+
+def _urn(request: HttpRequest, code: str) -> Urn:
+    urn = get_object_or_404(Urn.objects.select_related("cci", "category"), code=code)
+    if not can_access_cci(request.user, urn.cci_id):
+        raise PermissionDenied
+    return urn
+
+
+def _session(urn: Urn) -> TallySession | None:
+    return TallySession.objects.filter(urn=urn).first()
+
+
+@perimeter_required("tally.view_results")
+def index(request: HttpRequest) -> HttpResponse:
+    sessions = {s.urn_id: s for s in TallySession.objects.all()}
+    rows = [{"urn": u, "session": sessions.get(u.id), "election": getattr(u, "election", None)}
+            for u in visible_urns(request.user).select_related("election")]  # fmt: skip
+    return render(request, "tally/index.html", {
+        "rows": rows, "can_export": is_national(request.user)
+        and request.user.has_perm("tally.export_results"),
+    })  # fmt: skip
+
+
+def _progress(session: TallySession | None) -> dict[str, Any]:
+    if session is None or session.state != TallySession.State.WAITING:
+        return {}
+    president, assessors = services.missing_partials(session)
+    return {"president_missing": president, "assessors_needed": assessors}
+
+
+@perimeter_required("tally.view_results")
+def urn_page(request: HttpRequest, code: str) -> HttpResponse:
+    urn = _urn(request, code)
+    session = _session(urn)
+    return render(request, "tally/urn.html", {
+        "urn": urn, "session": session, "blocked": services.can_start(urn) if session is None else "",
+        "can_run": request.user.has_perm("tally.run_tally"), **_progress(session),
+        "partials": list(session.partials.all()) if session else [],
+        "results": session.results if session and session.state == "done" else None,
+    })  # fmt: skip
+
+
+@perimeter_required("tally.run_tally")
+@require_POST
+def start(request: HttpRequest, code: str) -> HttpResponse:
+    urn = _urn(request, code)
+    try:
+        session = services.start(urn, request.user)
+    except services.TallyRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        jobs.dispatch(tasks.run_aggregation, session.pk)
+        messages.success(request, "Dépouillement commencé : les bulletins sont agrégés.")
+    return redirect("tally:urn", code=urn.code)
+
+
+@perimeter_required("tally.view_results")
+def state(request: HttpRequest, code: str) -> JsonResponse:
+    session = _session(_urn(request, code))
+    return JsonResponse({"state": session.state if session else None})
+
+
+# --- key holders ------------------------------------------------------------------------
+
+
+@perimeter_required("accounts.hold_key")
+def keyholder(request: HttpRequest, code: str) -> HttpResponse:
+    urn = _urn(request, code)
+    session = _session(urn)
+    return render(request, "tally/keyholder.html", {
+        "urn": urn, "session": session, **_progress(session),
+        "received": list(session.partials.values_list("trustee", flat=True)) if session else [],
+    })  # fmt: skip
+
+
+def _tallied_file(urn: Urn, name: str) -> bytes:
+    session = _session(urn)
+    if session is None or session.tally is None:
+        raise Http404("Aucune agrégation publiée pour cette urne.")
+    return services.read_record_file(urn, name)
+
+
+@perimeter_required("accounts.hold_key")
+def election_json(request: HttpRequest, code: str) -> HttpResponse:
+    urn = _urn(request, code)
+    return HttpResponse(_tallied_file(urn, layout.ELECTION), content_type="application/json")
+
+
+@perimeter_required("accounts.hold_key")
+def trustees_json(request: HttpRequest, code: str) -> HttpResponse:
+    urn = _urn(request, code)
+    return HttpResponse(_tallied_file(urn, layout.TRUSTEES), content_type="application/json")
+
+
+@perimeter_required("accounts.hold_key")
+def tally_json(request: HttpRequest, code: str) -> HttpResponse:
+    urn = _urn(request, code)
+    return HttpResponse(_tallied_file(urn, layout.TALLY), content_type="application/json")
+
+
+@perimeter_required("accounts.hold_key")
+def ballots_jsonl(request: HttpRequest, code: str) -> HttpResponse:
+    urn = _urn(request, code)
+    return HttpResponse(_tallied_file(urn, layout.BALLOTS), content_type="application/x-ndjson")
+
+
+@perimeter_required("accounts.hold_key")
+def dossier(request: HttpRequest, code: str) -> HttpResponse:
+    """The four files ``scrutin trustee decrypt --record DIR`` needs, as one zip."""
+    urn = _urn(request, code)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in (layout.ELECTION, layout.TRUSTEES, layout.BALLOTS, layout.TALLY):
+            z.writestr(zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0)), _tallied_file(urn, name))
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="depouillement-{urn.code}.zip"'
+    return response
+
+
+@perimeter_required("accounts.hold_key")
+@require_POST
+def partial(request: HttpRequest, code: str) -> HttpResponse:
+    """A partial decryption: JSON body (browser page) or uploaded file (form)."""
+    urn = _urn(request, code)
+    as_json = request.content_type == "application/json"
+    session = _session(urn)
+    try:
+        if session is None:
+            raise services.TallyRefused("Le dépouillement de cette urne n'a pas commencé.")
+        if as_json:
+            raw = request.body
+        else:
+            upload = request.FILES.get("fichier")
+            if upload is None:
+                raise services.TallyRefused("Choisissez le fichier de déchiffrement partiel.")
+            if upload.size and upload.size > MAX_PARTIAL:
+                raise services.TallyRefused(
+                    "Fichier trop volumineux pour un déchiffrement partiel."
+                )
+            raw = upload.read()
+        message = services.receive_partial(session, services.load_json(raw), request.user)
+    except services.TallyRefused as exc:
+        if as_json:
+            return JsonResponse({"ok": False, "error": str(exc)}, status=400)
+        messages.error(request, str(exc))
+    else:
+        if as_json:
+            return JsonResponse({"ok": True, "message": message})
+        messages.success(request, message)
+    return redirect("tally:keyholder", code=urn.code)
+
+
+# --- results ----------------------------------------------------------------------------
+
+
+def _results(urn: Urn) -> dict[str, Any]:
+    results = services.results_of(urn)
+    if results is None:
+        raise Http404("Le dépouillement de cette urne n'est pas terminé.")
+    return results
+
+
+@perimeter_required("tally.view_results")
+def results_json(request: HttpRequest, code: str) -> HttpResponse:
+    urn = _urn(request, code)
+    response = HttpResponse(
+        json.dumps(_results(urn), ensure_ascii=False, indent=1), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="resultats-{urn.code}.json"'
+    return response
+
+
+@perimeter_required("tally.view_results")
+def minutes(request: HttpRequest, code: str, ballot: str) -> HttpResponse:
+    from .minutes import minutes_pdf
+
+    urn = _urn(request, code)
+    results = _results(urn)
+    if ballot not in {b["id"] for b in results["ballots"]}:
+        raise Http404("Scrutin inconnu pour cette urne.")
+    response = HttpResponse(minutes_pdf(results, ballot), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="pv-{urn.code}-{ballot}.pdf"'
+    return response
+
+
+@perimeter_required("tally.view_results")
+def record(request: HttpRequest, code: str) -> HttpResponse:
+    """The public record of the urn (docs/protocol.md §11), for ``scrutin verify``."""
+    urn = _urn(request, code)
+    _results(urn)
+    response = HttpResponse(archive.record_zip(urn), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="registre-{urn.code}.zip"'
+    return response
+
+
+@perimeter_required("tally.view_results")
+def archive_package(request: HttpRequest, code: str) -> HttpResponse:
+    urn = _urn(request, code)
+    _results(urn)
+    data = archive.package(urn)
+    response = HttpResponse(data, content_type="application/gzip")
+    response["Content-Disposition"] = f'attachment; filename="archive-{urn.code}.tar.gz"'
+    return response
+
+
+EXPORTS = {
+    "resultats.csv": ("results_csv", "text/csv; charset=utf-8"),
+    "sieges.csv": ("seats_csv", "text/csv; charset=utf-8"),
+    "resultats.json": ("results_json", "application/json"),
+    "participation.csv": ("participation_csv", "text/csv; charset=utf-8"),
+}
+
+
+@perimeter_required("tally.export_results")
+def export(request: HttpRequest, what: str) -> HttpResponse:
+    """CCI France's downloads for every scrutin (CCTP 4.1.4.8.1), national accounts only."""
+    from . import exports
+
+    if not is_national(request.user):
+        raise PermissionDenied
+    if what not in EXPORTS:
+        raise Http404
+    name, content_type = EXPORTS[what]
+    docs = [s.results for s in TallySession.objects.filter(state="done").order_by("urn__code")]
+    if name == "participation_csv":
+        from ..control.services import participation
+
+        tree = participation(request.user)
+        body: Any = exports.participation_csv(exports.participation_rows_from_tree(tree))
+    else:
+        body = getattr(exports, name)(docs)
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{what}"'
+    return response
