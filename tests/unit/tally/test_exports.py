@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -261,3 +262,24 @@ def test_property_exports_match_the_documents(docs: list[dict[str, Any]]) -> Non
     assert totals[0].voters == sum(d["voters"] for d in docs)
     assert totals[0].registered == sum(d["registered"] for d in docs)
     assert json.loads(exports.results_json(docs))["urns"] == sorted(docs, key=lambda d: (d["cci"]["code"], d["urn"]["code"]))  # fmt: skip
+
+
+def test_command_checks_a_results_document_and_its_signature(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = DOCS[0]
+    path = tmp_path / "resultats.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert exports.main([str(path), "--cle", doc["signature"]["key"]]) == 0
+    out = capsys.readouterr().out
+    assert "signature Ed25519 valide" in out and exports.document_fingerprint(doc) in out
+    assert doc["result"] in out and doc["seals"]["ballots"] in out
+    assert exports.main([str(path), "--cle", "00" * 32]) == 1
+    assert "autre clé" in capsys.readouterr().err
+    tampered = copy.deepcopy(doc)
+    tampered["ballots"][0]["candidates"][0]["votes"] += 1
+    path.write_text(json.dumps(tampered), encoding="utf-8")
+    assert exports.main([str(path)]) == 1
+    assert "ÉCHEC : Signature de la plate-forme invalide" in capsys.readouterr().err
+    path.write_text("{", encoding="utf-8")
+    assert exports.main([str(path)]) == 1

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from pypdf import PdfReader
 
 from scrutin.platform.tally.exports import ResultsDocumentError, document_fingerprint
 from scrutin.platform.tally.fixtures import SAMPLE_CCIS, sample_key, sample_urn_results
-from scrutin.platform.tally.minutes import _when, minutes_all_pdf, minutes_pdf
+from scrutin.platform.tally.minutes import _when, main, minutes_all_pdf, minutes_pdf
 
 from .samples import KEY, people, resign, squeeze, text_of, urn_documents
 
@@ -235,3 +238,21 @@ def test_property_any_valid_document_renders_with_every_name(doc: dict[str, Any]
         if any(name == c["name"] for b in doc["ballots"] for c in b["candidates"]):
             assert squeeze(name) in text, name
     assert text.count("PROCÈS-VERBAL") == len(doc["ballots"])
+
+
+def test_anyone_can_rebuild_the_same_pv_from_the_signed_document(tmp_path: Path) -> None:
+    """``python -m scrutin.platform.tally.minutes``: same bytes as the platform's PV."""
+    doc = _golden_doc()
+    source = tmp_path / "resultats.json"
+    source.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    out = tmp_path / "pv.pdf"
+    run = subprocess.run(
+        [sys.executable, "-m", "scrutin.platform.tally.minutes", str(source), "tous", str(out),
+         "--cle", doc["signature"]["key"]],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert out.read_bytes() == GOLDEN.read_bytes()
+    doc["voters"] -= 1
+    source.write_text(json.dumps(doc), encoding="utf-8")
+    assert main([str(source), "ccit", str(out)]) == 1

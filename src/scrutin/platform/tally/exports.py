@@ -21,12 +21,16 @@ then ballot (CCIR before CCIT).
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import itertools
+import json
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, cast
 
 from scrutin.core.counting.io import percent as _percent
@@ -493,17 +497,19 @@ def participation_totals(
 ) -> list[ParticipationTotal]:
     """National first, then each region (by label) with each CCI (by code) and its urns."""
     urns = sorted((_as_row(r) for r in rows), key=lambda r: (r.region, r.cci_code, r.urn_code))
-    seen: dict[str, ParticipationRow] = {}
+    codes: set[str] = set()
+    region_of: dict[str, str] = {}
+    tree: dict[str, dict[str, list[ParticipationRow]]] = {}
     for r in urns:
         _text(r.urn_code, "participation.urn_code", 32)
         _int(r.registered, f"participation {r.urn_code}.registered")
         _int(r.voters, f"participation {r.urn_code}.voters", 0, r.registered)
-        if r.urn_code in seen:
+        if r.urn_code in codes:
             raise ResultsDocumentError(f"Le scrutin {r.urn_code} figure deux fois dans la participation.")  # fmt: skip
-        other = next((s for s in seen.values() if s.cci_code == r.cci_code), None)
-        if other is not None and other.region != r.region:
+        if region_of.setdefault(r.cci_code, r.region) != r.region:
             raise ResultsDocumentError(f"La CCI {r.cci_code} est rattachée à deux régions.")
-        seen[r.urn_code] = r
+        codes.add(r.urn_code)
+        tree.setdefault(r.region, {}).setdefault(r.cci_code, []).append(r)
 
     def total(level: str, part: list[ParticipationRow], region: str = "", cci: str = "",
               label: str = "", urn: str = "") -> ParticipationTotal:  # fmt: skip
@@ -511,11 +517,9 @@ def participation_totals(
                                   sum(r.voters for r in part))  # fmt: skip
 
     out = [total("national", urns)]
-    for region in sorted({r.region for r in urns}):
-        in_region = [r for r in urns if r.region == region]
-        out.append(total("région", in_region, region))
-        for code in sorted({r.cci_code for r in in_region}):
-            in_cci = [r for r in in_region if r.cci_code == code]
+    for region, ccis in tree.items():  # already in order: the rows were sorted
+        out.append(total("région", [r for rows in ccis.values() for r in rows], region))
+        for code, in_cci in ccis.items():
             out.append(total("CCI", in_cci, region, code, in_cci[0].cci_label))
             out.extend(total("scrutin", [r], region, code, r.cci_label, r.urn_code) for r in in_cci)
     return out
@@ -539,3 +543,39 @@ def results_json(docs: Iterable[Mapping[str, Any]]) -> bytes:
                "urn_code": t.urn_code, "registered": t.registered, "voters": t.voters}
               for t in participation_totals(participation_rows(ordered))]  # fmt: skip
     return canonical_json({"format": EXPORT_FORMAT, "urns": ordered, "participation": totals})
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m scrutin.platform.tally.exports resultats.json [--cle HEX]``: check an urn's
+    signed results document, print its fingerprints; exit code 0 only if it is valid."""
+    parser = argparse.ArgumentParser(
+        prog="python -m scrutin.platform.tally.exports",
+        description="Vérifie un document de résultats d'urne signé (resultats.json).",
+    )
+    parser.add_argument("fichier", type=Path, help="le document de résultats (JSON)")
+    parser.add_argument(
+        "--cle", help="clé publique attendue (64 hex) : platform_key d'election.json"
+    )
+    args = parser.parse_args(argv)
+    try:
+        doc = check_document(json.loads(args.fichier.read_text(encoding="utf-8")))
+        verify_signature(doc, args.cle)
+    except (OSError, ValueError) as exc:
+        print(f"ÉCHEC : {exc}", file=sys.stderr)
+        return 1
+    key = doc["signature"]["key"]
+    print(f"Urne {doc['urn']['code']} — {doc['cci']['label']} : document cohérent, signature "
+          f"Ed25519 valide (clé {key}{'' if args.cle else ', à comparer à platform_key'}).")  # fmt: skip
+    print(f"Empreinte du document (sans signature) : {document_fingerprint(doc)}")
+    for name in ("election", "tally", "result"):
+        print(f"{name} : {doc[name]}")
+    for name, value in doc["seals"].items():
+        print(f"scellement {name} : {value or '(aucun)'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -19,7 +19,10 @@ bytes (golden-file test). DejaVu fonts (``fonts-dejavu-core``, installed by
 
 from __future__ import annotations
 
+import argparse
 import io
+import json
+import sys
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -506,3 +509,32 @@ def minutes_all_pdf(doc: Doc, *, expected_key: str | None = None) -> bytes:
     """Both ballots' procès-verbaux of the urn in one file (CCIR first), each from a new page."""
     checked, fingerprint = _checked(doc, expected_key)
     return _render(checked, list(checked["ballots"]), fingerprint)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m scrutin.platform.tally.minutes resultats.json ccit pv.pdf``: the PV of one
+    ballot (or ``tous``) from a signed results document — the same bytes as the platform's."""
+    parser = argparse.ArgumentParser(
+        prog="python -m scrutin.platform.tally.minutes",
+        description="Édite le procès-verbal d'un scrutin à partir du document de résultats signé.",
+    )
+    parser.add_argument("fichier", type=Path, help="le document de résultats (JSON)")
+    parser.add_argument("bulletin", help="ccir, ccit ou tous")
+    parser.add_argument("pdf", type=Path, help="le fichier PDF à écrire")
+    parser.add_argument(
+        "--cle", help="clé publique attendue (64 hex) : platform_key d'election.json"
+    )
+    args = parser.parse_args(argv)
+    try:
+        doc = json.loads(args.fichier.read_text(encoding="utf-8"))
+        pdf = (minutes_all_pdf(doc, expected_key=args.cle) if args.bulletin == "tous"
+               else minutes_pdf(doc, args.bulletin, expected_key=args.cle))  # fmt: skip
+        args.pdf.write_bytes(pdf)
+    except (OSError, ValueError) as exc:
+        print(f"ÉCHEC : {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
