@@ -157,6 +157,10 @@ def kwargs_for(name: str, d: Data) -> dict[str, Any]:
     app, _, view = name.partition(":")
     if app == "tally" and view not in ("index", "export"):
         return {"code": d.urn, "ballot": "ccit"} if view == "minutes" else {"code": d.urn}
+    if app == "ceremony" and view not in ("index", "mine"):
+        # No ceremony exists in this world: the holders' pages answer 404 (not designated).
+        extra = {"name": "ceremony.json"} if view == "file" else {}
+        return {"code": d.urn} if view == "decrypt" else {"code": d.code, **extra}
     if app == "candidates":
         if view in urn_routes:
             return {"code": d.urn}
