@@ -12,12 +12,12 @@ from scrutin.crypto.group import GROUP_NAMES
 from .services import display_name, eligible_holders
 
 
-class HolderChoice(forms.ModelChoiceField[User]):
+class HolderChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{display_name(obj)} ({obj.username})"
 
 
-class HoldersChoice(forms.ModelMultipleChoiceField[User]):
+class HoldersChoice(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{display_name(obj)} ({obj.username})"
 
