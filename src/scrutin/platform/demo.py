@@ -7,9 +7,11 @@ voters' credentials (generated, exported encrypted, read back with the demo disp
 prints where to vote, a few credentials, the managers' login, and serves the platform on
 http://127.0.0.1:8000/.
 
-Demo only: each urn's decryption key is produced by a key ceremony simulated in this process.
-In a real election the ceremony runs on the key holders' own devices (``scrutin trustee …``,
-docs/key-ceremony.md) and the platform never holds a share.
+The key ceremony, seals, simulated voters and the closing of one urn are in
+``demo_election``: each COE's ceremony runs through the ceremony app, the key holders' devices
+being played by this process (their secrets exist only in the encrypted keystores under
+``var/demo/cles/``); in a real election each holder runs ``scrutin trustee …`` or the browser page
+on their own computer (docs/key-ceremony.md) and the platform never holds a share.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ DEMO_ELECTORS = {"011": 1500, "691": 3000, "974": 800}
 HOST, PORT = "127.0.0.1", "8000"
 
 
-def load(folder: Path) -> list[str]:
+def load(folder: Path) -> tuple[list[str], Any]:
     from django.contrib.auth.models import Permission, User
     from django.core.management import call_command
 
@@ -79,7 +81,12 @@ def load(folder: Path) -> list[str]:
     from scrutin.platform.candidates.demo import load_demo_candidates
 
     lines += load_demo_candidates()
-    lines += open_demo_elections()
+    from scrutin.platform.accounts.roles import setup_roles
+    from scrutin.platform.demo_election import run as run_election
+
+    setup_roles()
+    election = run_election(folder.parent)
+    lines += election.lines
     password = secrets.token_urlsafe(12)
     user, _ = User.objects.get_or_create(
         username="demo", defaults={"first_name": "Gestionnaire", "last_name": "Démo"}
@@ -88,14 +95,16 @@ def load(folder: Path) -> list[str]:
     user.save()
     demo_perms = ["manage_electoral_data", "manage_credentials", "view_journal", "view_participation",
                   "manage_candidates", "unseal_candidatures", "manage_accounts",
-                  "view_emargements", "suspend_voting", "view_usage"]  # fmt: skip
+                  "view_emargements", "suspend_voting", "view_usage", "organise_ceremony",
+                  "seal_urns", "seal_platform", "close_urns", "run_tally", "view_results",
+                  "export_results"]  # fmt: skip
     user.user_permissions.add(*Permission.objects.filter(codename__in=demo_perms))
     Perimeter.objects.update_or_create(user=user, defaults={"national": True})
     lines.append(
         f"  second facteur du compte « demo » (obligatoire pour un compte NATIONAL) : {demo_totp(user)}"
     )
     lines.append(f"  compte gestionnaire : identifiant « demo », mot de passe « {password} »")
-    return lines
+    return lines, election
 
 
 def demo_totp(user: Any) -> str:
@@ -109,34 +118,6 @@ def demo_totp(user: Any) -> str:
     accounts.check_totp(device, pyotp.TOTP(secret).now())
     return (f"application TOTP, secret {secret} — code du moment : "
             f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\"")  # fmt: skip
-
-
-def open_demo_elections() -> list[str]:
-    """Open every urn that has candidates, for the next three days (Paris time)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from scrutin.crypto import dkg
-    from scrutin.platform.electoral.models import Urn
-    from scrutin.platform.voting.elections import open_election, questions_document
-    from scrutin.record.simulate import run_ceremony
-
-    lines = []
-    now = timezone.now()
-    for urn in Urn.objects.order_by("code"):
-        if not questions_document(urn):
-            continue
-        ceremony = dkg.Ceremony(f"demo-{urn.code}", "ristretto255", dkg.TrusteeId("president"),
-                                (dkg.TrusteeId("assesseur-1"), dkg.TrusteeId("assesseur-2")), 1)  # fmt: skip
-        trustees, _shares = run_ceremony(ceremony)  # demo only: see the module docstring
-        open_election(
-            urn, trustees, "ristretto255", now - timedelta(minutes=5), now + timedelta(days=3)
-        )
-        lines.append(
-            f"  vote ouvert : urne {urn.code} jusqu'au {timezone.localtime(now + timedelta(days=3)):%d/%m/%Y %H:%M}"
-        )
-    return lines
 
 
 def fresh_databases() -> None:
@@ -161,10 +142,11 @@ def main() -> None:
     from django.core.management import call_command
 
     from scrutin.platform.credentials.demo import demo_credentials
+    from scrutin.platform.demo_election import TALLY_URN, how_to_tally
 
     fresh_databases()
-    lines = load(Path(settings.VAR_DIR) / "demo")
-    voters = demo_credentials(3)
+    lines, election = load(Path(settings.VAR_DIR) / "demo")
+    voters = demo_credentials(3, exclude_urns={TALLY_URN}, exclude=election.voted)
     base = f"http://{HOST}:{PORT}"
     print("\nScrutin — démonstration (base SQLite sous var/)\n", flush=True)
     print("\n".join(lines))
@@ -177,10 +159,7 @@ def main() -> None:
     print(
         f"\n  Site gestionnaire : {base}/gestion/  (imports, candidatures, identifiants, journal)"
     )
-    print("  Démonstration : les clés de déchiffrement des urnes sont simulées localement ;")
-    print(
-        "  le dépouillement et la cérémonie des clés dans la plate-forme arrivent avec le ticket #7."
-    )
+    print("\n".join(how_to_tally(base, election)))
     print("  Arrêt : Ctrl+C\n", flush=True)
     if "--no-server" in sys.argv:
         return

@@ -39,9 +39,17 @@ def _demo_key() -> tuple[bytes, RecipientKey]:
     return private, services.register_recipient(public, DEMO_LABEL)
 
 
-def demo_credentials(count_per_cci: int = 3) -> list[tuple[str, str, date | None]]:
+def demo_credentials(
+    count_per_cci: int = 3, *, exclude_urns: set[str] | None = None, exclude: set[str] | None = None
+) -> list[tuple[str, str, date | None]]:
     """(Re)generate the credentials of every CCI with electors; return ``count_per_cci`` of them
-    per CCI as (identifier, code as printed, birth date asked or ``None``)."""
+    per CCI as (identifier, code as printed, birth date asked or ``None``), skipping the electors
+    in ``exclude`` (who already voted) and those of the urns in ``exclude_urns`` (closed)."""
+    skip = set(exclude or ())
+    if exclude_urns:
+        skip |= set(
+            Elector.objects.filter(urn__code__in=exclude_urns).values_list("number", flat=True)
+        )
     private, recipient = _demo_key()
     shown: list[tuple[str, str, date | None]] = []
     ccis = sorted(set(Elector.objects.order_by().values_list("cci_code", flat=True)))
@@ -51,6 +59,8 @@ def demo_credentials(count_per_cci: int = 3) -> list[tuple[str, str, date | None
         run = services.generate(run)
         picked = []
         for row in read_rows(Path(run.export_path), private):
+            if row[0] in skip:
+                continue
             picked.append((row[0], row[1]))
             if len(picked) >= count_per_cci:
                 break

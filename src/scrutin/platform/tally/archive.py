@@ -81,7 +81,9 @@ def members(urn: Urn) -> dict[str, bytes]:
     files = {f"registre/{n}": data for n, data in record_files(urn).items()}
     files["resultats.json"] = json.dumps(results, ensure_ascii=False, indent=1).encode("utf-8")
     for ballot in results["ballots"]:
-        files[f"proces-verbal-{ballot['id']}.pdf"] = minutes_pdf(results, ballot["id"])
+        files[f"proces-verbal-{ballot['id']}.pdf"] = minutes_pdf(
+            results, ballot["id"], expected_key=public_key_hex(platform_signing_key())
+        )
     for name, doc in seal_documents(urn).items():
         files[f"scellements/{name}"] = json.dumps(doc, ensure_ascii=False, indent=1).encode()
     files["journal.jsonl"] = _journal(urn)

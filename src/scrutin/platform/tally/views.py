@@ -21,6 +21,7 @@ from .. import jobs
 from ..accounts.perimeters import can_access_cci, is_national, perimeter_required
 from ..control.services import visible_urns
 from ..electoral.models import Urn
+from ..keys import platform_public_key_hex
 from . import archive, services, tasks
 from .models import TallySession
 
@@ -206,7 +207,8 @@ def minutes(request: HttpRequest, code: str, ballot: str) -> HttpResponse:
     results = _results(urn)
     if ballot not in {b["id"] for b in results["ballots"]}:
         raise Http404("Scrutin inconnu pour cette urne.")
-    response = HttpResponse(minutes_pdf(results, ballot), content_type="application/pdf")
+    pdf = minutes_pdf(results, ballot, expected_key=platform_public_key_hex())
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="pv-{urn.code}-{ballot}.pdf"'
     return response
 
