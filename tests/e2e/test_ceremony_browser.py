@@ -56,7 +56,7 @@ class Holder:
     def save(self, link: str, to: Path) -> Path:
         with self.page.expect_download(timeout=WAIT) as info:
             self.page.get_by_role("link", name=link).click()
-        path = to / info.value.suggested_filename
+        path: Path = to / str(info.value.suggested_filename)
         info.value.save_as(path)
         return path
 
