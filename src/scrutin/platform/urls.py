@@ -13,4 +13,5 @@ urlpatterns = [
     path("gestion/depouillement/", include("scrutin.platform.tally.urls")),
     path("gestion/", include("scrutin.platform.electoral.urls")),
     path("vote/", include("scrutin.platform.voting.urls")),
+    path("scellements/", include("scrutin.platform.sealing.public_urls")),
 ]

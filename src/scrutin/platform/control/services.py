@@ -89,19 +89,38 @@ def participation_json(line: Line) -> dict[str, Any]:
             "children": [participation_json(c) for c in line.children]}  # fmt: skip
 
 
-def seal_status(user: Any) -> list[dict[str, Any]]:
-    rows = []
+class SealRows(list[dict[str, Any]]):
+    """The per-urn rows of :func:`seal_status`, with the platform's seal state."""
+
+    platform: Any = None  # the platform seal in force (sealing.models.PlatformSeal) or None
+    unsealed: int = 0  # urns of the perimeter with an election but no seal
+
+
+def seal_status(user: Any) -> SealRows:
+    """For each urn of the perimeter: candidatures sealed, urn sealed (CCTP 4.1.4.6), closed and
+    sealed at the closing (CCTP 4.1.4.8), state of the vote; and whether the platform is sealed
+    (CCTP 4.1.4.7: the control interface shows which urns are sealed before the platform)."""
+    from ..sealing.models import UrnClosing, UrnSeal
+    from ..sealing.services import platform_seal_in_force
+
+    rows = SealRows()
+    rows.platform = platform_seal_in_force()
     elections = {e.urn_id: e for e in UrnElection.objects.all()}
+    seals = {s.urn_id: s for s in UrnSeal.objects.defer("document")}
+    closings = {c.urn_id: c for c in UrnClosing.objects.defer("document")}
     for urn in visible_urns(user):
         election = elections.get(urn.id)
+        sealed = urn.id in seals and rows.platform is not None
         rows.append({
             "urn": urn, "candidatures_sealed": candidatures_sealed(urn), "urn_sealed_at": urn.sealed_at,
-            "election": election,
+            "election": election, "seal": seals.get(urn.id), "closing": closings.get(urn.id),
             "state": "suspendue" if election and election.suspended else (
                 "close" if election and (election.closed_at or timezone.now() >= election.closes_at) else (
-                    "ouverte" if election and timezone.now() >= election.opens_at else (
+                    ("ouverte" if sealed else "fermée : scellements incomplets")
+                    if election and timezone.now() >= election.opens_at else (
                         "programmée" if election else "non préparée"))),
         })  # fmt: skip
+    rows.unsealed = sum(1 for r in rows if r["election"] and not r["seal"])
     return rows
 
 

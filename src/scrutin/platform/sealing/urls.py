@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+"""Sealing pages of the management site, under /gestion/scellement/."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "sealing"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("plateforme/", views.platform, name="platform"),
+    path("plateforme/desceller/", views.unseal_platform, name="unseal-platform"),
+    path("urne/<str:code>/cloturer/", views.close, name="close"),
+    path("urne/<str:code>/emargements.json", views.emargements, name="emargements"),
+]

@@ -5,8 +5,9 @@ if the process is killed at any point, and one vote per right under concurrent c
 The ballot box and the émargement list live in two databases with no shared transaction, so a
 cast runs four short transactions around a random token ``t``:
 
-1. ``default``: lock the right; refuse if it has voted or has a cast in progress; write
-   ``CastIntent(elector, t)`` and commit — the durable mark that a cast started.
+1. ``default``: lock the right; refuse if the urn is closed (read under a key-share lock
+   that the closing waits for, see ``_lock_open``), if the right has voted or has a cast in
+   progress; write ``CastIntent(elector, t)`` and commit — the durable mark that a cast started.
 2. ``ballotbox``: store the ballot and ``BallotIntent(H(t), tracker)``; commit.
 3. ``default``: delete the intent and write the ``Emargement``; commit. If the intent is gone
    (recovery decided the cast failed), undo step 2 instead.
@@ -101,13 +102,54 @@ def ciphertexts_digest(ballot_json: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(cts)).hexdigest()
 
 
+CLOSED = "Le vote est clos : il n'est plus possible de voter."
+
+
+def seal_refusal(election: UrnElection) -> CastRefused | None:
+    """Why the vote of this urn cannot open although it is within its window: the urn is not
+    sealed, or no platform seal is in force (CCTP 4.1.4.6, 4.2.2.2), else ``None``."""
+    from ..sealing.models import PlatformSeal, UrnSeal
+
+    if not UrnSeal.objects.filter(urn_id=election.urn_id).exists():
+        return CastRefused(
+            "not-sealed", "Le vote n'est pas encore ouvert : l'urne n'a pas encore été scellée."
+        )
+    if not PlatformSeal.objects.filter(unsealed_at__isnull=True).exists():
+        return CastRefused(
+            "unsealed",
+            "Le vote est momentanément interrompu : la plate-forme de vote n'est pas scellée. "
+            "Il reprendra dès son nouveau scellement ; revenez un peu plus tard.",
+        )
+    return None
+
+
 def _check_open(election: UrnElection, now: datetime) -> None:
     if election.closed_at is not None or now >= election.closes_at:
-        raise CastRefused("closed", "Le vote est clos : il n'est plus possible de voter.")
+        raise CastRefused("closed", CLOSED)
     if now < election.opens_at:
         raise CastRefused("not-open", "Le vote n'est pas encore ouvert.")
+    refusal = seal_refusal(election)
+    if refusal is not None:
+        raise refusal
     if election.suspended:
         raise CastRefused("suspended", election.suspension_message or "Le vote est suspendu.")
+
+
+def _lock_open(election: UrnElection) -> None:
+    """Inside step 1: re-read the urn's closing under a key-share lock on its election row.
+
+    The closing (``sealing.services.close_urn``) sets ``closed_at`` under an exclusive lock,
+    which waits for every cast holding this lock: a cast either commits its intent before the
+    closing, which then waits for it to finish and counts it, or reads the urn closed here."""
+    from django.db import connection
+
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    table = UrnElection._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT closed_at FROM {table} WHERE id = %s{lock}", [election.pk])  # noqa: S608
+        row = cursor.fetchone()
+    if row is None or row[0] is not None or timezone.now() >= election.closes_at:
+        raise CastRefused("closed", CLOSED)
 
 
 def cast_ballot(elector: Elector, ballot_json: object) -> CastResult:
@@ -130,6 +172,7 @@ def cast_ballot(elector: Elector, ballot_json: object) -> CastResult:
     try:
         with transaction.atomic():
             _lock_elector(elector.number)
+            _lock_open(election)
             if Emargement.objects.filter(elector_number=elector.number).exists():
                 raise CastRefused("already-voted", "Vous avez déjà voté avec cet identifiant.")
             stale = CastIntent.objects.filter(elector_number=elector.number).first()

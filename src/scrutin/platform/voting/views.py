@@ -148,7 +148,15 @@ def _closed_page(
                       "message": f"Le vote ouvrira le {_paris(election.opens_at)} (heure de Paris)."}, status=403)  # fmt: skip
     if election.closed_at is not None or now >= election.closes_at:
         return render(request, "voting/message.html", {"title": "Le vote est clos",
-                      "message": f"Le vote a été clos le {_paris(election.closes_at)} (heure de Paris)."}, status=403)  # fmt: skip
+                      "message": f"Le vote a été clos le {_paris(election.closed_at or election.closes_at)} (heure de Paris)."}, status=403)  # fmt: skip
+    # CCTP 4.1.4.6: no vote unless the urn and the platform are sealed
+    refusal = cast.seal_refusal(election)
+    if refusal is not None:
+        interrupted = refusal.code == "unsealed"
+        title = (
+            "Vote momentanément interrompu" if interrupted else "Le vote n'est pas encore ouvert"
+        )
+        return render(request, "voting/message.html", {"title": title, "message": refusal.message}, status=503)  # fmt: skip
     if Emargement.objects.filter(elector_number=elector.number).exists():
         return render(request, "voting/message.html", {"title": "Vous avez déjà voté",
                       "message": "Un vote a déjà été enregistré avec cet identifiant. Merci de votre participation."})  # fmt: skip

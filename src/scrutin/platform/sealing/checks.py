@@ -1,0 +1,155 @@
+"""``scrutin urns check-seals``: recompute, read-only, what the seals fingerprint and compare.
+
+For each urn seal: its signature, the election in force, the electors list (the CELE control
+list's fingerprint), the candidatures in force, the trustees of the finalized ceremony. For the
+platform seal in force: every code file and served asset. For each closing seal: the ballots
+file and the émargement list. Only reads (SELECT): it can run during the vote (CCTP 4.2.2.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrutin.crypto.encoding import fingerprint
+from scrutin.crypto.signing import InvalidSignature, verify_document
+
+from ..electoral.imports import urn_fingerprint
+from . import documents as docs
+from .ballots import BallotBoxCorrupt, ballots_digest
+from .models import PlatformSeal, UrnClosing, UrnSeal
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    what: str
+    detail: str = ""
+
+    def render(self) -> str:
+        mark = "OK    " if self.ok else "ÉCART "
+        return f"[{mark}] {self.what}" + (f" — {self.detail}" if self.detail else "")
+
+
+def _signature(document: dict[str, Any]) -> bool:
+    body = {k: v for k, v in document.items() if k != "signature"}
+    try:
+        verify_document(bytes.fromhex(document["platform_key"]), body,
+                        bytes.fromhex(document["signature"]))  # fmt: skip
+    except (InvalidSignature, KeyError, ValueError):
+        return False
+    return True
+
+
+def _stored(what: str, document: dict[str, Any], stored_fp: str) -> Finding | None:
+    if fingerprint(document) != stored_fp or not _signature(document):
+        return Finding(False, what, "document signé altéré (empreinte ou signature invalide)")
+    return None
+
+
+def _files_diff(sealed: dict[str, str], now: dict[str, str], limit: int = 10) -> str:
+    changed = sorted(p for p in sealed.keys() & now.keys() if sealed[p] != now[p])
+    added = sorted(now.keys() - sealed.keys())
+    removed = sorted(sealed.keys() - now.keys())
+    parts = []
+    for label, paths in (("modifiés", changed), ("ajoutés", added), ("supprimés", removed)):
+        if paths:
+            shown = ", ".join(paths[:limit]) + (" …" if len(paths) > limit else "")
+            parts.append(f"{len(paths)} fichier(s) {label} : {shown}")
+    return " ; ".join(parts)
+
+
+def check_urn_seal(seal: UrnSeal) -> list[Finding]:
+    from ..candidates.services import candidatures_document, current_seal
+    from ..ceremony.services import finalized_trustees
+
+    urn = seal.urn
+    what = f"Urne {urn.code}"
+    altered = _stored(f"{what} : scellement", seal.document, seal.fingerprint)
+    if altered:
+        return [altered]
+    doc = seal.document
+    out = []
+    election = getattr(urn, "election", None)
+    election_ok = election is not None and election.fingerprint == doc["election"] == fingerprint(
+        election.params
+    )
+    out.append(Finding(election_ok, f"{what} : élection", "" if election_ok else "l'élection en vigueur n'est plus celle du scellement"))  # fmt: skip
+    count, sha = urn_fingerprint(urn)
+    electors_ok = (count, sha) == (doc["electors"]["count"], doc["electors"]["sha256"])
+    out.append(Finding(electors_ok, f"{what} : liste électorale",
+                       f"{count} électeur(s)" if electors_ok else
+                       f"{count} électeur(s) aujourd'hui contre {doc['electors']['count']} au scellement, ou empreinte différente"))  # fmt: skip
+    current = current_seal(urn)
+    sealed_fp = doc["candidatures"]
+    cand_ok = (
+        sealed_fp is not None
+        and current is not None
+        and current.fingerprint == sealed_fp
+        and fingerprint(candidatures_document(urn)) == sealed_fp
+    )
+    out.append(Finding(cand_ok, f"{what} : candidatures",
+                       "" if cand_ok else "les candidatures en vigueur diffèrent de celles du scellement (ou ne sont pas scellées)"))  # fmt: skip
+    trustees = finalized_trustees(urn.cci_id)
+    trustees_ok = trustees is not None and fingerprint(trustees) == doc["trustees"]
+    out.append(Finding(trustees_ok, f"{what} : détenteurs de clés",
+                       "" if trustees_ok else "trustees.json de la cérémonie diffère du scellement (ou cérémonie absente)"))  # fmt: skip
+    return out
+
+
+def check_platform_seal(seal: PlatformSeal, code_root: Path | None = None) -> list[Finding]:
+    what = f"Plate-forme (scellement n° {seal.sequence})"
+    altered = _stored(what, seal.document, seal.fingerprint)
+    if altered:
+        return [altered]
+    sealed_code = seal.document["code"]["files"]
+    sealed_assets = seal.document["assets"]["files"]
+    code, assets = docs.code_files(code_root), docs.asset_files()
+    code_diff, assets_diff = _files_diff(sealed_code, code), _files_diff(sealed_assets, assets)
+    return [
+        Finding(not code_diff, f"{what} : code", code_diff or f"{len(code)} fichiers identiques"),
+        Finding(not assets_diff, f"{what} : ressources servies",
+                assets_diff or f"{len(assets)} fichiers identiques"),
+    ]  # fmt: skip
+
+
+def check_closing(closing: UrnClosing) -> list[Finding]:
+    urn = closing.urn
+    what = f"Urne {urn.code} : clôture"
+    altered = _stored(what, closing.document, closing.fingerprint)
+    if altered:
+        return [altered]
+    try:
+        count, sha = ballots_digest(urn)
+    except BallotBoxCorrupt as exc:
+        return [Finding(False, f"{what}, urne", str(exc))]
+    ballots_ok = (count, sha) == (closing.ballot_count, closing.ballots_sha256)
+    em = docs.emargements_document(urn.code)
+    em_ok = (len(em["emargements"]), fingerprint(em)) == (
+        closing.emargement_count,
+        closing.emargements_sha256,
+    )
+    return [
+        Finding(ballots_ok, f"{what}, contenu de l'urne",
+                f"{count} bulletin(s)" if ballots_ok else f"{count} bulletin(s) aujourd'hui, contenu différent du scellement"),
+        Finding(em_ok, f"{what}, liste d'émargement",
+                f"{len(em['emargements'])} émargement(s)" if em_ok else "liste d'émargement différente du scellement"),
+    ]  # fmt: skip
+
+
+def check_seals(code_root: Path | None = None) -> list[Finding]:
+    """Every comparison, read-only; an empty platform is reported, not an error."""
+    from .services import platform_seal_in_force
+
+    findings: list[Finding] = []
+    for seal in UrnSeal.objects.select_related("urn__cci", "urn__election").order_by("urn__code"):
+        findings += check_urn_seal(seal)
+    current = platform_seal_in_force()
+    if current is None:
+        findings.append(Finding(False, "Plate-forme", "aucun scellement en vigueur"))
+    else:
+        findings += check_platform_seal(current, code_root)
+    for closing in UrnClosing.objects.select_related("urn").order_by("urn__code"):
+        findings += check_closing(closing)
+    return findings
