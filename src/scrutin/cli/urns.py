@@ -1,0 +1,105 @@
+"""``scrutin urns …``: closing the urns and checking their seals from the shell.
+
+``close --due`` is what the timer runs every minute (docs/ops.md): it closes and seals every
+urn whose closing time has passed; it is idempotent. ``close CODE --motif …`` closes one urn by
+authorised decision. ``check-seals`` recomputes, read-only, what the seals fingerprint.
+``export-seals DIR`` writes the public seals for ``scrutin verify --seals DIR``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Urnes : clôture et scellements.", no_args_is_help=True)
+
+
+def _django() -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scrutin.platform.settings")
+    django.setup()
+
+
+@app.command("close")
+def close(
+    code: Annotated[str | None, typer.Argument(help="Code de l'urne à clore sur décision.")] = None,
+    due: Annotated[
+        bool,
+        typer.Option("--due", help="Clore toutes les urnes dont l'heure de clôture est passée."),
+    ] = False,
+    reason: Annotated[
+        str, typer.Option("--motif", help="Décision et motif (obligatoire pour une urne nommée).")
+    ] = "",
+) -> None:
+    """Clôt et scelle des urnes (CCTP 4.1.4.8) : le contenu de l'urne et la liste d'émargement
+    sont figés, comptés, horodatés et scellés."""
+    _django()
+    from scrutin.platform.electoral.models import Urn
+    from scrutin.platform.sealing import services
+
+    if due == (code is not None):
+        typer.echo("Indiquez soit --due, soit le code d'une urne.", err=True)
+        raise typer.Exit(2)
+    if due:
+        done, errors = services.close_due()
+        for closing in done:
+            typer.echo(f"Urne {closing.urn.code} close et scellée : {closing.ballot_count} bulletin(s), "
+                       f"{closing.emargement_count} émargement(s), scellement {closing.fingerprint}")  # fmt: skip
+        for error in errors:
+            typer.echo(error, err=True)
+        if not done and not errors:
+            typer.echo("Aucune urne à clore.")
+        raise typer.Exit(1 if errors else 0)
+    if not reason.strip():
+        typer.echo("Une clôture sur décision exige --motif (décision et motif).", err=True)
+        raise typer.Exit(2)
+    urn = Urn.objects.filter(code=code).first()
+    if urn is None:
+        typer.echo(f"Urne {code} inconnue.", err=True)
+        raise typer.Exit(2)
+    try:
+        closing = services.close_urn(urn, reason=reason)
+    except services.SealingError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Urne {urn.code} close et scellée : scellement {closing.fingerprint}")
+
+
+@app.command("check-seals")
+def check_seals() -> None:
+    """Recalcule, en lecture seule, les empreintes des listes électorales, des candidatures, du
+    code, des ressources servies et des urnes closes, et les compare aux scellements."""
+    _django()
+    from scrutin.platform.sealing.checks import check_seals as run
+
+    findings = run()
+    for finding in findings:
+        typer.echo(finding.render())
+    bad = [f for f in findings if not f.ok]
+    if bad:
+        typer.echo(f"VERDICT : {len(bad)} écart(s) avec les scellements.")
+        raise typer.Exit(1)
+    typer.echo("VERDICT : tout est conforme aux scellements.")
+
+
+@app.command("export-seals")
+def export_seals(
+    directory: Annotated[Path, typer.Argument(help="Répertoire où écrire scellements.json.")],
+) -> None:
+    """Écrit tous les scellements publics (le même document que /scellements/scellements.json)."""
+    _django()
+    from scrutin.platform.sealing.services import bundle
+
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "scellements.json"
+    path.write_text(json.dumps(bundle(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    typer.echo(f"Scellements écrits dans {path}")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="urns")
