@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -223,6 +224,24 @@ def test_missing_final_newline_and_unreadable_file_are_refused(urn: Urn, tmp_pat
         aggregate_file(urn.params, path)
     with pytest.raises(TallyError, match="illisible"):
         aggregate_file(urn.params, tmp_path / "absent.jsonl")
+
+
+@pytest.mark.usefixtures("split_small")
+def test_multithreaded_caller_gets_worker_processes_without_fork(urn: Urn) -> None:
+    """A web or Celery process may run other threads: fork is then unsafe, forkserver is used."""
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert tally_module._context().get_start_method() == "forkserver"
+        aggregate = aggregate_file(urn.params, urn.path, workers=2)
+    finally:
+        release.set()
+        other.join()
+    assert aggregate.processes == 2
+    assert tally_document(urn.params, aggregate) == tally_document(
+        urn.params, aggregate_file(urn.params, urn.path, workers=1)
+    )
 
 
 def _aggregate_in_child(params_doc: dict[str, Any], path: str, queue: Any) -> None:
