@@ -208,3 +208,22 @@ def test_package_root_is_the_running_code() -> None:
     import scrutin.platform.voting.cast as module
 
     assert Path(module.__file__).resolve().is_relative_to(documents.package_root())
+
+
+def test_cctp_4_1_4_6_no_change_to_the_electors_list_once_the_urn_is_sealed(
+    world: dict[str, Urn], tmp_path: Path
+) -> None:
+    from scrutin.platform.electoral import imports
+    from scrutin.platform.electoral.annex7 import generate
+    from scrutin.platform.electoral.models import ImportRun
+
+    seal_ain(world)
+    path = tmp_path / "electeurs-011-bis.csv"
+    generate.write_csv(path, generate.ELECTORS_HEADER,
+                       list(generate.elector_rows("011", [("C", ""), ("I", "")], 14)))  # fmt: skip
+    run = ImportRun.objects.create(kind="electors", filename=path.name, path=str(path))
+    with pytest.raises(imports.ImportRefused, match="Les urnes de la CCI 011 sont scellées"):
+        imports.import_electors(run)
+    assert urn_fingerprint(world["011-C"]) == tuple(
+        world["011-C"].seal.document["electors"].values()
+    )
