@@ -79,6 +79,19 @@ def test_cctp_4_1_4_6_national_dates_replace_the_date_fields(
     assert UrnSeal.objects.get().urn.code == "011-I"
 
 
+def test_cctp_4_1_4_6_every_ready_urn_of_the_perimeter_at_once(world: dict[str, Urn]) -> None:
+    admin = national_admin()
+    client = client_for(admin)
+    done = client.post(reverse("sealing:index"), {"action": "toutes", **DATES}, follow=True)
+    assert "Urne 011-C scellée" in messages_of(done) and "Urne 011-I scellée" in messages_of(done)
+    assert sorted(UrnSeal.objects.values_list("urn__code", flat=True)) == [
+        "011-C",
+        "011-I",
+    ]  # 974 not ready
+    again = client.post(reverse("sealing:index"), {"action": "toutes", **DATES}, follow=True)
+    assert "Aucune urne de votre périmètre n'est prête à être scellée." in text(again)
+
+
 def test_an_urn_that_cannot_be_sealed_says_why(world: dict[str, Urn]) -> None:
     client = client_for(make_user("PRESCOE", ["974"], name="president-974@cci.test"))
     body = text(client.get(reverse("sealing:index")))

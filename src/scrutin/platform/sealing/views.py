@@ -48,9 +48,18 @@ def index(request: HttpRequest) -> HttpResponse:
     form = WindowForm(request.POST if request.method == "POST" and window is None else None)
     error = ""
     if request.method == "POST":
-        chosen = [u for u in urns if u.code in request.POST.getlist("urnes")]
+        if request.POST.get("action") == "toutes":  # every urn of the perimeter that is ready
+            chosen = [
+                u for u in urns if not hasattr(u, "seal") and not services.urn_preconditions(u)
+            ]
+        else:
+            chosen = [u for u in urns if u.code in request.POST.getlist("urnes")]
         if not chosen:
-            error = "Choisissez au moins une urne à sceller."
+            error = (
+                "Aucune urne de votre périmètre n'est prête à être scellée."
+                if request.POST.get("action") == "toutes"
+                else "Choisissez au moins une urne à sceller."
+            )
         elif window is None and not form.is_valid():
             error = "Indiquez des dates d'ouverture et de clôture valides."
         else:
