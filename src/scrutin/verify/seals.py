@@ -524,6 +524,20 @@ def _check_site(report: Report, last: dict[str, Any], site: str) -> None:
     _conclude(report, "Ressources servies par le site", problems, detail)
 
 
+def _unique(documents: list[Any]) -> list[Any]:
+    seen, out = set(), []
+    for document in documents:
+        try:
+            key = fingerprint(document)
+        except EncodingError:  # reported by the shape check
+            out.append(document)
+            continue
+        if key not in seen:
+            seen.add(key)
+            out.append(document)
+    return out
+
+
 def verify_seals(
     source: str, *, code: Path | None = None, site: str | None = None,
     platform_key: str | None = None,
@@ -536,6 +550,8 @@ def verify_seals(
         report.fail("Lecture des scellements", str(exc))
         return report
     report.ok("Lecture des scellements", source)
+    for name in ("platform", "unseals", "urns", "closings"):  # a file saved twice counts once
+        setattr(seals, name, _unique(getattr(seals, name)))
     platform = _valid_documents(report, "Scellements de la plate-forme", seals.platform, True)
     unseals = _valid_documents(report, "Descellements de la plate-forme", seals.unseals, False)
     urns = _valid_documents(report, "Scellements des urnes", seals.urns, True)

@@ -120,6 +120,22 @@ def test_cctp_4_2_2_2_valid_seals_verify(tmp_path: Path, package: Path) -> None:
     assert "scellement n° 1 en vigueur" in report.render()
 
 
+def test_single_documents_saved_next_to_the_bundle_count_once(
+    tmp_path: Path, package: Path
+) -> None:
+    doc = bundle(package)
+    folder = write(tmp_path, doc)
+    (folder / "urne-011-C.json").write_text(json.dumps(doc["urns"][0]))
+    (folder / "cloture-011-C.json").write_text(json.dumps(doc["closings"][0]))
+    report = verify_seals(str(folder))
+    assert report.valid, report.render()
+    (folder / "urne-011-C.json").write_text(json.dumps(urn_seal("011-C", 5)))  # another seal
+    assert (
+        "urne scellée deux fois"
+        in failures(folder)["Scellements des urnes, élections et plate-forme"]
+    )
+
+
 def test_the_code_list_ignores_bytecode_and_finds_the_package(package: Path) -> None:
     assert sorted(code_files(package)) == ["__init__.py", "platform/cast.py"]
     assert package_dir(package.parents[1]) == package  # a checkout: src/scrutin
