@@ -227,3 +227,17 @@ def test_cctp_4_1_4_6_no_change_to_the_electors_list_once_the_urn_is_sealed(
     assert urn_fingerprint(world["011-C"]) == tuple(
         world["011-C"].seal.document["electors"].values()
     )
+
+
+def test_cctp_4_1_4_6_candidatures_unsealed_after_the_urn_stop_its_vote(
+    open_vote: dict[str, Urn],
+) -> None:
+    urn = open_vote["011-C"]
+    voter = electors_of(urn)[0]
+    candidatures.unseal(urn, user=None, reference="Décision COE 3", reason="erreur de nom")
+    with pytest.raises(cast.CastRefused) as refused:
+        cast.cast_ballot(voter, ballot_for(urn))
+    assert refused.value.code == "candidatures-changed"
+    assert "ne sont plus celles qui ont été scellées" in refused.value.message
+    candidatures.seal(urn)  # sealed again unchanged: the same fingerprint as in the urn seal
+    assert cast.cast_ballot(voter, ballot_for(urn)).tracker

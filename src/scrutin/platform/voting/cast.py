@@ -107,12 +107,31 @@ CLOSED = "Le vote est clos : il n'est plus possible de voter."
 
 def seal_refusal(election: UrnElection) -> CastRefused | None:
     """Why the vote of this urn cannot open although it is within its window: the urn is not
-    sealed, or no platform seal is in force (CCTP 4.1.4.6, 4.2.2.2), else ``None``."""
+    sealed, its candidatures are no longer those it sealed, or no platform seal is in force
+    (CCTP 4.1.4.6, 4.2.2.2), else ``None``."""
+    from ..candidates.models import CandidaturesSeal
     from ..sealing.models import PlatformSeal, UrnSeal
 
-    if not UrnSeal.objects.filter(urn_id=election.urn_id).exists():
+    sealed = list(
+        UrnSeal.objects.filter(urn_id=election.urn_id).values_list(
+            "document__candidatures", flat=True
+        )[:1]
+    )
+    if not sealed:
         return CastRefused(
             "not-sealed", "Le vote n'est pas encore ouvert : l'urne n'a pas encore été scellée."
+        )
+    candidatures = (
+        CandidaturesSeal.objects.filter(urn_id=election.urn_id, unseal__isnull=True)
+        .order_by("-sealed_at")
+        .values_list("fingerprint", flat=True)
+        .first()
+    )
+    if candidatures != sealed[0]:
+        return CastRefused(
+            "candidatures-changed",
+            "Le vote est momentanément interrompu : les candidatures de ce scrutin ne sont plus "
+            "celles qui ont été scellées. La commission d'organisation des élections est prévenue.",
         )
     if not PlatformSeal.objects.filter(unsealed_at__isnull=True).exists():
         return CastRefused(

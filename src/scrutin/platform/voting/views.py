@@ -152,7 +152,7 @@ def _closed_page(
     # CCTP 4.1.4.6: no vote unless the urn and the platform are sealed
     refusal = cast.seal_refusal(election)
     if refusal is not None:
-        interrupted = refusal.code == "unsealed"
+        interrupted = refusal.code in ("unsealed", "candidatures-changed")
         title = (
             "Vote momentanément interrompu" if interrupted else "Le vote n'est pas encore ouvert"
         )
