@@ -43,7 +43,7 @@ pytestmark = pytest.mark.django_db(databases=["default", "ballotbox"], transacti
 
 CCI = "011"
 URN = "011-C"
-AIN = (CCI, "CCI de l'Ain", [("C", "Commerce", "", "", 2, 4)])  # CCIR 2 seats, CCIT 4 seats
+AIN = (CCI, "CCI de l'Ain", [("C", "Commerce", "", "", 2, 6)])  # CCIR 2 seats, CCIT 6 seats
 ELECTORS = 320
 VOTERS = 300
 PASSPHRASE = "une phrase de passe de gardien assez longue"
@@ -380,7 +380,15 @@ def check_results(president: Browser, tally: Tally) -> dict[str, Any]:
         assert ballot["blank"] == tally.blank[ballot["id"]] and ballot["null"] == 0
         assert ballot["cast"] == VOTERS - tally.blank[ballot["id"]]
         assert {c["id"]: c["votes"] for c in ballot["candidates"]} == tally.votes[ballot["id"]]
-    assert sorted(b["id"] for b in results["ballots"]) == ["ccir", "ccit"]
+    ccir, ccit = results["ballots"]
+    assert (ccir["id"], ccit["id"]) == ("ccir", "ccit")
+    assert ccir["undecided"] == ccit["undecided"] == []
+    # the CCIR members and their suppléants sit in the CCIT too; the other CCIT seats are voted
+    elected = [c["name"] for c in ccir["candidates"] if c["elected"]]
+    assert len(elected) == 2 and len(ccit["substitutes_elected"]) == 2
+    assert sum(c["elected"] for c in ccit["candidates"]) == ccit["seats"] - 4 == 2
+    for name in [*elected, *(c["name"] for c in ccit["candidates"] if c["elected"])]:
+        assert name in page.text
     return results
 
 
