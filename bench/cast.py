@@ -105,6 +105,10 @@ def setup(voters: int) -> tuple[dict[str, Any], dict[str, str]]:
     election = elections.open_election(
         urn, trustees, "ristretto255", now - timedelta(hours=1), now + timedelta(hours=2)
     )
+    from scrutin.platform.sealing.services import seal_election, seal_platform
+
+    seal_election(election)  # CCTP 4.1.4.6: no vote unless the urn and the platform are sealed
+    seal_platform()
     private, public = export.generate_keypair()
     services.register_recipient(public, "bench")
     run = services.generate(services.new_run("075", GenerationRun.Mode.NEW))

@@ -19,6 +19,7 @@ from scrutin.platform.candidates.models import Candidate, Groupement
 from scrutin.platform.electoral import imports
 from scrutin.platform.electoral.annex7 import generate
 from scrutin.platform.electoral.models import ImportRun, Urn
+from scrutin.platform.sealing.services import seal_election, seal_platform
 from scrutin.platform.voting import elections
 from scrutin.record.simulate import run_ceremony
 
@@ -94,9 +95,11 @@ def voting_urn(tmp_path: Path) -> Urn:
     )
     trustees, _ = run_ceremony(ceremony)
     now = timezone.now()
-    elections.open_election(
+    election = elections.open_election(
         urn, trustees, "ristretto255", now - timedelta(hours=1), now + timedelta(hours=1)
     )
+    seal_election(election)  # CCTP 4.1.4.6: no vote unless the urn and the platform are sealed
+    seal_platform()
     return urn
 
 

@@ -17,6 +17,7 @@ from scrutin.crypto.signing import generate_signing_key, public_key_hex
 from scrutin.platform.electoral import imports
 from scrutin.platform.electoral.annex7 import generate
 from scrutin.platform.electoral.models import Elector, ImportRun, Urn
+from scrutin.platform.sealing.services import seal_election, seal_platform
 from scrutin.platform.voting.models import UrnElection
 from scrutin.record.simulate import make_questions, run_ceremony
 
@@ -49,8 +50,10 @@ def open_urn(tmp_path: Path) -> Urn:
     urn = Urn.objects.get(code="011-C")
     params = make_params(urn)
     now = timezone.now()
-    UrnElection.objects.create(urn=urn, params=params, fingerprint=fingerprint(params),
-                               opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=1))  # fmt: skip
+    election = UrnElection.objects.create(urn=urn, params=params, fingerprint=fingerprint(params),
+                                          opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=1))  # fmt: skip
+    seal_election(election)  # CCTP 4.1.4.6: no vote unless the urn and the platform are sealed
+    seal_platform()
     return urn
 
 
