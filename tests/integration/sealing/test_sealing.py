@@ -229,15 +229,23 @@ def test_cctp_4_1_4_6_no_change_to_the_electors_list_once_the_urn_is_sealed(
     )
 
 
-def test_cctp_4_1_4_6_candidatures_unsealed_after_the_urn_stop_its_vote(
+def test_cctp_4_1_4_6_candidatures_cannot_be_unsealed_after_the_urn_and_a_lifted_seal_stops_the_vote(
     open_vote: dict[str, Urn],
 ) -> None:
     urn = open_vote["011-C"]
     voter = electors_of(urn)[0]
-    candidatures.unseal(urn, user=None, reference="Décision COE 3", reason="erreur de nom")
+    with pytest.raises(candidatures.CandidaturesError, match="ne peuvent plus être descellées"):
+        candidatures.unseal(urn, user=None, reference="Décision COE 3", reason="erreur de nom")
+    # defence in depth: a seal lifted behind the application's back (database access) stops the vote
+    from django.utils import timezone
+
+    from scrutin.platform.candidates.models import UnsealRecord
+
+    lifted = UnsealRecord.objects.create(seal=candidatures.current_seal(urn), unsealed_at=timezone.now(),
+                                         reference="accès direct", reason="test")  # fmt: skip
     with pytest.raises(cast.CastRefused) as refused:
         cast.cast_ballot(voter, ballot_for(urn))
     assert refused.value.code == "candidatures-changed"
     assert "ne sont plus celles qui ont été scellées" in refused.value.message
-    candidatures.seal(urn)  # sealed again unchanged: the same fingerprint as in the urn seal
+    lifted.delete()
     assert cast.cast_ballot(voter, ballot_for(urn)).tracker

@@ -334,6 +334,11 @@ def unseal(urn: Urn, *, user: Any, reference: str, reason: str) -> UnsealRecord:
         current = current_seal(locked)
         if current is None:
             raise CandidaturesError(f"Les candidatures du scrutin {urn.code} ne sont pas scellées.")
+        if locked.sealed_at is not None:
+            raise CandidaturesError(
+                f"L'urne {urn.code} est scellée (CCTP 4.1.4.6) : ses candidatures ne peuvent plus "
+                "être descellées."
+            )
         record = UnsealRecord.objects.create(
             seal=current, unsealed_at=timezone.now(), reference=reference.strip(),
             reason=reason.strip(), unsealed_by=user if getattr(user, "pk", None) else None,
