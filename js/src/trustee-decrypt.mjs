@@ -6,6 +6,8 @@
 // computes itself from election.json (RFC 8785 + SHA-256) equals the tally's `election`; the
 // trustees.json is the one election.json cites; the key in the keystore is the trustee's
 // registered key. Nothing secret leaves this function: it returns the public document.
+// It decrypts the ciphertexts it is given: the caller first checks, with trustee-sum.mjs, that
+// tally.json is the sum of the sealed ballots (the decryption page does, before opening the key).
 import { fail } from './groups.mjs';
 import { fingerprint } from './jcs.mjs';
 import { parseElection } from './params.mjs';

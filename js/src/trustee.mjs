@@ -2,6 +2,10 @@
 // src/scrutin/platform/ceremony/static/ceremony/scrutin-trustee.js as `window.ScrutinTrustee`.
 // Used by the key ceremony page and the partial decryption page (docs/key-ceremony.md); it needs
 // only crypto.getRandomValues, TextEncoder/TextDecoder and timers (Argon2id yields to the page).
+// Loaded as a dedicated Web Worker's script, the same file adds ballots for the partial
+// decryption page's recomputation of the tally (trustee-sum-pool.mjs).
+import { installSumWorker } from './trustee-sum-pool.mjs';
+
 export { ScrutinError, GROUP_NAMES } from './groups.mjs';
 export { canonicalJson, fingerprint } from './jcs.mjs';
 export { parseElection } from './params.mjs';
@@ -31,5 +35,18 @@ export {
   sealKeystore,
 } from './trustee-keystore.mjs';
 export { PARTIAL_FORMAT, partialDecryption, parseTally } from './trustee-decrypt.mjs';
+export {
+  BallotAdder,
+  checkClosingSeal,
+  checkTallySum,
+  CLOSING_FORMAT,
+  compareWithTally,
+  LineReader,
+} from './trustee-sum.mjs';
+export { checkTallySumParallel, sumWorkerHandler } from './trustee-sum-pool.mjs';
 
 export const VERSION = '1';
+
+if (typeof DedicatedWorkerGlobalScope !== 'undefined' && globalThis instanceof DedicatedWorkerGlobalScope) {
+  installSumWorker(globalThis);
+}
