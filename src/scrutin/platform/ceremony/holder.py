@@ -167,7 +167,11 @@ def _tally_url(name: str, code: str) -> str | None:
 
 @perimeter_required(HOLD)
 def decrypt(request: HttpRequest, code: str) -> HttpResponse:
-    """Partial decryption of an urn's tally in the browser (the keystore never leaves it)."""
+    """Partial decryption of an urn's tally in the browser (the keystore never leaves it).
+
+    Before decrypting, the page checks the urn's public closing seal and recomputes the sum of
+    the published ballots itself, as ``scrutin trustee decrypt`` does: it refuses any other
+    ciphertext (CCTP 4.1.4.8, 4.2.2.2)."""
     urn = get_object_or_404(Urn.objects.select_related("cci"), code=code)
     if not can_access_cci(request.user, urn.cci_id):
         raise PermissionDenied
@@ -179,6 +183,8 @@ def decrypt(request: HttpRequest, code: str) -> HttpResponse:
         "tally": _tally_url("tally:tally-json", code),
         "trustees": _tally_url("tally:trustees-json", code),
         "partial": _tally_url("tally:partial", code),
+        "ballots": _tally_url("tally:ballots", code),
+        "closing": _tally_url("seals:closing", code),
     }
     return render(request, "ceremony/decrypt.html", {
         "urn": urn, "cci": urn.cci, "holder": holder, "urls": urls,
