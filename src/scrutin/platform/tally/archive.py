@@ -13,9 +13,12 @@ import gzip
 import hashlib
 import io
 import json
+import os
+import shutil
 import tarfile
 import zipfile
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -32,17 +35,36 @@ ARCHIVE_FORMAT = "scrutin-archive/v1"
 EPOCH = (2026, 1, 1, 0, 0, 0)
 
 
-def record_files(urn: Urn) -> dict[str, bytes]:
+def record_files(urn: Urn) -> dict[str, Path]:
     directory = services.record_dir(urn)
-    return {name: (directory / name).read_bytes() for name in (*layout.DOCUMENTS, layout.MANIFEST)}
+    return {name: directory / name for name in (*layout.DOCUMENTS, layout.MANIFEST)}
 
 
-def record_zip(urn: Urn) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in sorted(record_files(urn).items()):
-            z.writestr(zipfile.ZipInfo(f"registre-{urn.code}/{name}", EPOCH), data)
-    return buffer.getvalue()
+def _zip(path: Path, members: dict[str, Path]) -> Path:
+    """Write a deterministic zip once (fixed times, sorted names), streaming each file."""
+    if path.exists():
+        return path
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, source in sorted(members.items()):
+            with source.open("rb") as src, z.open(zipfile.ZipInfo(name, EPOCH), "w") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+    os.replace(tmp, path)
+    return path
+
+
+def record_zip(urn: Urn) -> Path:
+    """The public record of the urn, once its tally is done."""
+    files = {f"registre-{urn.code}/{n}": p for n, p in record_files(urn).items()}
+    return _zip(services.urn_dir(urn) / f"registre-{urn.code}.zip", files)
+
+
+def dossier_zip(urn: Urn) -> Path:
+    """What a key holder needs for ``scrutin trustee decrypt``; fixed once the tally is published."""
+    directory = services.record_dir(urn)
+    names = (layout.ELECTION, layout.TRUSTEES, layout.BALLOTS, layout.TALLY)
+    return _zip(services.urn_dir(urn) / f"depouillement-{urn.code}.zip",
+                {n: directory / n for n in names})  # fmt: skip
 
 
 def _journal(urn: Urn) -> bytes:
@@ -78,7 +100,7 @@ def members(urn: Urn) -> dict[str, bytes]:
     results = services.results_of(urn)
     if results is None:
         raise ValueError(f"urn {urn.code}: tally not finished")
-    files = {f"registre/{n}": data for n, data in record_files(urn).items()}
+    files = {f"registre/{n}": path.read_bytes() for n, path in record_files(urn).items()}
     files["resultats.json"] = json.dumps(results, ensure_ascii=False, indent=1).encode("utf-8")
     for ballot in results["ballots"]:
         files[f"proces-verbal-{ballot['id']}.pdf"] = minutes_pdf(
@@ -109,11 +131,11 @@ def manifest(urn: Urn, files: dict[str, bytes]) -> dict[str, Any]:
     return doc
 
 
-def package(urn: Urn) -> bytes:
+def package(urn: Urn) -> Path:
     """The signed archive; written once next to the record, then served as stored."""
     path = services.urn_dir(urn) / f"archive-{urn.code}.tar.gz"
     if path.exists():
-        return path.read_bytes()
+        return path
     files = members(urn)
     files["archive.json"] = json.dumps(manifest(urn, files), ensure_ascii=False, indent=1).encode()
     raw = io.BytesIO()
@@ -122,6 +144,7 @@ def package(urn: Urn) -> bytes:
             info = tarfile.TarInfo(f"archive-{urn.code}/{name}")
             info.size, info.mtime, info.mode = len(data), 1767225600, 0o444
             tar.addfile(info, io.BytesIO(data))
-    data = gzip.compress(raw.getvalue(), mtime=0)
-    path.write_bytes(data)
-    return data
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(gzip.compress(raw.getvalue(), mtime=0))
+    os.replace(tmp, path)
+    return path

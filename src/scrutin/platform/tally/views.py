@@ -4,14 +4,13 @@ perimeter; key holders post their partial decryptions here, from the file writte
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -102,48 +101,49 @@ def keyholder(request: HttpRequest, code: str) -> HttpResponse:
     })  # fmt: skip
 
 
-def _tallied_file(urn: Urn, name: str) -> bytes:
+def _tallied_path(urn: Urn, name: str) -> Path:
     session = _session(urn)
     if session is None or session.tally is None:
         raise Http404("Aucune agrégation publiée pour cette urne.")
-    return services.read_record_file(urn, name)
+    return services.record_dir(urn) / name
+
+
+def _file(path: Path, content_type: str, filename: str | None = None) -> HttpResponse:
+    """Streamed from disk: an urn's ballots file can weigh hundreds of megabytes. (Typed as
+    ``HttpResponse`` for the view decorators, whose signature wants one.)"""
+    response = FileResponse(path.open("rb"), content_type=content_type)
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return cast(HttpResponse, response)
 
 
 @perimeter_required("accounts.hold_key")
 def election_json(request: HttpRequest, code: str) -> HttpResponse:
-    urn = _urn(request, code)
-    return HttpResponse(_tallied_file(urn, layout.ELECTION), content_type="application/json")
+    return _file(_tallied_path(_urn(request, code), layout.ELECTION), "application/json")
 
 
 @perimeter_required("accounts.hold_key")
 def trustees_json(request: HttpRequest, code: str) -> HttpResponse:
-    urn = _urn(request, code)
-    return HttpResponse(_tallied_file(urn, layout.TRUSTEES), content_type="application/json")
+    return _file(_tallied_path(_urn(request, code), layout.TRUSTEES), "application/json")
 
 
 @perimeter_required("accounts.hold_key")
 def tally_json(request: HttpRequest, code: str) -> HttpResponse:
-    urn = _urn(request, code)
-    return HttpResponse(_tallied_file(urn, layout.TALLY), content_type="application/json")
+    return _file(_tallied_path(_urn(request, code), layout.TALLY), "application/json")
 
 
 @perimeter_required("accounts.hold_key")
 def ballots_jsonl(request: HttpRequest, code: str) -> HttpResponse:
-    urn = _urn(request, code)
-    return HttpResponse(_tallied_file(urn, layout.BALLOTS), content_type="application/x-ndjson")
+    return _file(_tallied_path(_urn(request, code), layout.BALLOTS), "application/x-ndjson")
 
 
 @perimeter_required("accounts.hold_key")
 def dossier(request: HttpRequest, code: str) -> HttpResponse:
-    """The four files ``scrutin trustee decrypt --record DIR`` needs, as one zip."""
+    """The four files ``scrutin trustee decrypt --record DIR`` needs, as one zip (written once
+    next to the record, streamed from disk)."""
     urn = _urn(request, code)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for name in (layout.ELECTION, layout.TRUSTEES, layout.BALLOTS, layout.TALLY):
-            z.writestr(zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0)), _tallied_file(urn, name))
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="depouillement-{urn.code}.zip"'
-    return response
+    _tallied_path(urn, layout.TALLY)
+    return _file(archive.dossier_zip(urn), "application/zip", f"depouillement-{urn.code}.zip")
 
 
 @perimeter_required("accounts.hold_key")
@@ -218,19 +218,14 @@ def record(request: HttpRequest, code: str) -> HttpResponse:
     """The public record of the urn (docs/protocol.md §11), for ``scrutin verify``."""
     urn = _urn(request, code)
     _results(urn)
-    response = HttpResponse(archive.record_zip(urn), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="registre-{urn.code}.zip"'
-    return response
+    return _file(archive.record_zip(urn), "application/zip", f"registre-{urn.code}.zip")
 
 
 @perimeter_required("tally.view_results")
 def archive_package(request: HttpRequest, code: str) -> HttpResponse:
     urn = _urn(request, code)
     _results(urn)
-    data = archive.package(urn)
-    response = HttpResponse(data, content_type="application/gzip")
-    response["Content-Disposition"] = f'attachment; filename="archive-{urn.code}.tar.gz"'
-    return response
+    return _file(archive.package(urn), "application/gzip", f"archive-{urn.code}.tar.gz")
 
 
 EXPORTS = {
