@@ -135,6 +135,7 @@ def test_cctp_3_2_2_6_and_4_1_4_8_1_minutes_carry_every_mention(ballot_id: str) 
     assert "proclamés en public le" in text
     assert squeeze("Le président de la commission d'organisation des élections") in flat
     assert text.count("Membre de la commission") == 5
+    assert text.count("Scrutateur") == 2  # at least two scrutateurs assist the president (4.1.4.8)
     assert "page 1 / " in text
 
 

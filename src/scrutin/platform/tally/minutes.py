@@ -393,8 +393,10 @@ def _signatures(doc: Doc) -> list[Any]:
     president = doc["trustee_names"].get(doc["decrypted_by"][0], "")
     box = "<br/><br/><br/>Signature :<br/><br/>"
     member = _p(f"<b>Membre de la commission</b><br/>Nom et qualité :{box}", "cell")
+    teller = _p(f"<b>Scrutateur</b> (CCTP 4.1.4.8)<br/>Nom, désigné par :{box}", "cell")
     cells = [[_p("<b>Le président de la commission d'organisation des élections</b><br/>"
-                 f"{_e(president)}{box}", "cell"), member], [member, member], [member, member]]  # fmt: skip
+                 f"{_e(president)}{box}", "cell"), member], [member, member], [member, member],
+             [teller, teller]]  # fmt: skip
     return [KeepTogether([
         _p("8. Proclamation et signatures", "h"),
         _p(f"Les résultats ont été proclamés en public le ____ / ____ / ________ à ____ h ____{deadline}."),
