@@ -74,6 +74,7 @@ def test_cctp_3_2_2_6_commission_and_key_holders_tally_through_the_pages(
     code = closed_vote.urn.code
     page = president.get(reverse("tally:urn", kwargs={"code": code}))
     assert "Commencer le dépouillement" in page.content.decode()
+    assert "12 bulletin(s) et 12 émargement(s) — nombres égaux (R713-24)" in page.content.decode()
     response = president.post(reverse("tally:start", kwargs={"code": code}))
     assert response.status_code == 302
     session = TallySession.objects.get(urn=closed_vote.urn)

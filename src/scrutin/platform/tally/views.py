@@ -21,6 +21,7 @@ from ..accounts.perimeters import can_access_cci, is_national, perimeter_require
 from ..control.services import visible_urns
 from ..electoral.models import Urn
 from ..keys import platform_public_key_hex
+from ..sealing import services as seals
 from . import archive, services, tasks
 from .models import TallySession
 
@@ -65,6 +66,7 @@ def urn_page(request: HttpRequest, code: str) -> HttpResponse:
         "can_run": request.user.has_perm("tally.run_tally"), **_progress(session),
         "partials": list(session.partials.all()) if session else [],
         "results": session.results if session and session.state == "done" else None,
+        "closing": seals.closing_of(urn),
     })  # fmt: skip
 
 
