@@ -174,13 +174,14 @@ def decrypt_export(
     """Vérifie et déchiffre un export (côté opérateur d'expédition, hors plate-forme)."""
     import csv
 
-    from scrutin.platform.credentials.export import HEADER, ExportError, file_sha256, read_rows
+    from scrutin.platform.credentials.export import HEADER, ExportError, read_rows
+    from scrutin.record.writer import file_digest
 
     private = _read_key(key, "clé privée")
     if not export.is_file():
         typer.echo(f"Fichier introuvable : {export}", err=True)
         raise typer.Exit(2)
-    typer.echo(f"Empreinte SHA-256 de l'export : {file_sha256(export)} — comparez-la avec celle "
+    typer.echo(f"Empreinte SHA-256 de l'export : {file_digest(export)} — comparez-la avec celle "
                "affichée par la plate-forme.", err=True)  # fmt: skip
     try:
         target = (

@@ -19,7 +19,6 @@ faster than validating with ``Group.decode`` and then adding); P-256 goes throug
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import itertools
 import json
 import multiprocessing
@@ -39,6 +38,7 @@ from scrutin.crypto.decryption import Tally, tally_to_json
 from scrutin.crypto.elgamal import Ciphertext
 from scrutin.crypto.group import Group, InvalidElement
 from scrutin.crypto.params import ElectionParameters, parse_parameters
+from scrutin.record.writer import file_digest
 
 MAX_LINE = 4 * 1024 * 1024
 """A ballot line longer than this is refused (docs/protocol.md §12)."""
@@ -277,14 +277,6 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _decode_sums(params: ElectionParameters, data: bytes) -> list[Any]:
     g = params.group
     n = g.element_size
@@ -334,13 +326,13 @@ def aggregate_file(params: ElectionParameters, path: Path, workers: int | None =
     try:
         if parts == 1:
             results = [_sum_range(params, path, 0, size)]
-            digest = _file_sha256(path)
+            digest = file_digest(path)
         else:
             cuts = _boundaries(path, size, parts)
             jobs = [(params.to_json(), str(path), a, b) for a, b in itertools.pairwise(cuts)]
             with ProcessPoolExecutor(len(jobs), mp_context=_context()) as pool:
                 futures: list[Future[_RangeSum]] = [pool.submit(_sum_range_job, j) for j in jobs]
-                digest = _file_sha256(path)  # while the workers sum
+                digest = file_digest(path)  # while the workers sum
                 results = [f.result() for f in futures]
     except OSError as exc:
         raise TallyError(f"fichier des bulletins illisible : {exc}") from exc

@@ -16,9 +16,10 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
 from scrutin.platform.credentials import codes, services
-from scrutin.platform.credentials.export import file_sha256, read_rows
+from scrutin.platform.credentials.export import read_rows
 from scrutin.platform.credentials.models import Credential, GenerationRun
 from scrutin.platform.electoral.models import Elector
+from scrutin.record.writer import file_digest
 
 pytestmark = pytest.mark.django_db(databases=["default", "ballotbox"])
 
@@ -47,7 +48,7 @@ def test_cctp_4_1_4_5_one_credential_per_elector_line_and_export_decrypts_to_exa
     assert len(set(issued.values())) == len(issued)
     for number, code in issued.items():
         assert services.authenticate(number, code) is not None
-    assert file_sha256(Path(run.export_path)) == run.export_sha256
+    assert file_digest(Path(run.export_path)) == run.export_sha256
     assert stat.S_IMODE(os.stat(run.export_path).st_mode) == 0o600
 
 

@@ -151,11 +151,3 @@ def read_rows(path: Path, private_key: bytes) -> Iterator[list[str]]:
                     raise ExportError("En-tête de l'export inattendu.")
                 first = False
             yield from reader
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()

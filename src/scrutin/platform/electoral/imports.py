@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from scrutin.record.writer import file_digest
+
 from .annex7 import electors as annex_electors
 from .annex7 import structure as annex_structure
 from .annex7.csvfile import CsvSource
@@ -42,14 +44,6 @@ URN_FIELDS = (
 
 class ImportRefused(Exception):
     """The import is not allowed in the current state (e.g. an urn is sealed)."""
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -98,7 +92,7 @@ def import_structure(run: ImportRun) -> ImportRun:
     An urn that still has electors cannot disappear from the structure.
     """
     path = Path(run.path)
-    run.sha256 = file_sha256(path)
+    run.sha256 = file_digest(path)
     specs, report = annex_structure.read_structure(path)
     diff = StructureDiff()
     if report.accepted:
@@ -290,7 +284,7 @@ def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportR
                 run.cci_id = checker.cci_code
     except _Rollback:
         summary = {}
-    run.sha256 = digest.hexdigest() if report.rows else file_sha256(path)
+    run.sha256 = digest.hexdigest() if report.rows else file_digest(path)
     return _finish(run, report, summary)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from scrutin.crypto.encoding import canonical_json, fingerprint
 from scrutin.crypto.signing import sign_document
+from scrutin.record.writer import file_digest
 
 from ..keys import platform_public_key_hex, platform_signing_key
 
@@ -44,14 +45,6 @@ def signed(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return body, fingerprint(body)
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def package_root() -> Path:
     """The directory of the installed ``scrutin`` package (the code that runs)."""
     import scrutin
@@ -70,7 +63,7 @@ def _package_paths(root: Path) -> Iterator[Path]:
 def code_files(root: Path | None = None) -> dict[str, str]:
     """``{path relative to the package, POSIX: SHA-256}`` of every file of the package."""
     base = root or package_root()
-    return {p.relative_to(base).as_posix(): sha256_file(p) for p in _package_paths(base)}
+    return {p.relative_to(base).as_posix(): file_digest(p) for p in _package_paths(base)}
 
 
 def asset_files() -> dict[str, str]:
