@@ -10,10 +10,22 @@ urlpatterns = [
     path("urne/<str:code>/commencer/", views.start, name="start"),
     path("urne/<str:code>/etat.json", views.state, name="state"),
     path("urne/<str:code>/cle/", views.keyholder, name="keyholder"),
-    path("urne/<str:code>/election.json", views.election_json, name="election-json"),
-    path("urne/<str:code>/trustees.json", views.trustees_json, name="trustees-json"),
-    path("urne/<str:code>/tally.json", views.tally_json, name="tally-json"),
-    path("urne/<str:code>/ballots.jsonl", views.ballots_jsonl, name="ballots"),
+    path(
+        "urne/<str:code>/election.json",
+        views.record_file,
+        {"file": "election-json"},
+        name="election-json",
+    ),
+    path(
+        "urne/<str:code>/trustees.json",
+        views.record_file,
+        {"file": "trustees-json"},
+        name="trustees-json",
+    ),
+    path(
+        "urne/<str:code>/tally.json", views.record_file, {"file": "tally-json"}, name="tally-json"
+    ),
+    path("urne/<str:code>/ballots.jsonl", views.record_file, {"file": "ballots"}, name="ballots"),
     path("urne/<str:code>/dossier.zip", views.dossier, name="dossier"),
     path("urne/<str:code>/dechiffrement-partiel/", views.partial, name="partial"),
     path("urne/<str:code>/resultats.json", views.results_json, name="results-json"),

@@ -119,24 +119,19 @@ def _file(path: Path, content_type: str, filename: str | None = None) -> HttpRes
     return cast(HttpResponse, response)
 
 
-@perimeter_required("accounts.hold_key")
-def election_json(request: HttpRequest, code: str) -> HttpResponse:
-    return _file(_tallied_path(_urn(request, code), layout.ELECTION), "application/json")
+# The published files a key holder's device reads, by URL name (all from the urn's record).
+RECORD_FILES = {
+    "election-json": (layout.ELECTION, "application/json"),
+    "trustees-json": (layout.TRUSTEES, "application/json"),
+    "tally-json": (layout.TALLY, "application/json"),
+    "ballots": (layout.BALLOTS, "application/x-ndjson"),
+}
 
 
 @perimeter_required("accounts.hold_key")
-def trustees_json(request: HttpRequest, code: str) -> HttpResponse:
-    return _file(_tallied_path(_urn(request, code), layout.TRUSTEES), "application/json")
-
-
-@perimeter_required("accounts.hold_key")
-def tally_json(request: HttpRequest, code: str) -> HttpResponse:
-    return _file(_tallied_path(_urn(request, code), layout.TALLY), "application/json")
-
-
-@perimeter_required("accounts.hold_key")
-def ballots_jsonl(request: HttpRequest, code: str) -> HttpResponse:
-    return _file(_tallied_path(_urn(request, code), layout.BALLOTS), "application/x-ndjson")
+def record_file(request: HttpRequest, code: str, file: str) -> HttpResponse:
+    name, content_type = RECORD_FILES[file]
+    return _file(_tallied_path(_urn(request, code), name), content_type)
 
 
 @perimeter_required("accounts.hold_key")
