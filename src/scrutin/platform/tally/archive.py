@@ -25,6 +25,7 @@ from django.conf import settings
 
 from scrutin.crypto.signing import public_key_hex, sign_document
 from scrutin.record import layout
+from scrutin.record.writer import file_digest
 
 from ..electoral.models import Urn
 from ..keys import platform_signing_key
@@ -94,17 +95,20 @@ def seal_documents(urn: Urn) -> dict[str, Any]:
     return docs
 
 
-def members(urn: Urn) -> dict[str, bytes]:
+# An archive member: bytes made here, or a record file streamed from disk (ballots.jsonl can
+# weigh hundreds of megabytes: it is never held in memory).
+Member = bytes | Path
+
+
+def members(urn: Urn, results: dict[str, Any]) -> dict[str, Member]:
     from .minutes import minutes_pdf
 
-    results = services.results_of(urn)
-    if results is None:
-        raise ValueError(f"urn {urn.code}: tally not finished")
-    files = {f"registre/{n}": path.read_bytes() for n, path in record_files(urn).items()}
+    files: dict[str, Member] = {f"registre/{n}": path for n, path in record_files(urn).items()}
     files["resultats.json"] = json.dumps(results, ensure_ascii=False, indent=1).encode("utf-8")
+    key = public_key_hex(platform_signing_key())
     for ballot in results["ballots"]:
         files[f"proces-verbal-{ballot['id']}.pdf"] = minutes_pdf(
-            results, ballot["id"], expected_key=public_key_hex(platform_signing_key())
+            results, ballot["id"], expected_key=key
         )
     for name, doc in seal_documents(urn).items():
         files[f"scellements/{name}"] = json.dumps(doc, ensure_ascii=False, indent=1).encode()
@@ -112,8 +116,11 @@ def members(urn: Urn) -> dict[str, bytes]:
     return files
 
 
-def manifest(urn: Urn, files: dict[str, bytes]) -> dict[str, Any]:
-    results = services.results_of(urn) or {}
+def _sha256(member: Member) -> str:
+    return file_digest(member) if isinstance(member, Path) else hashlib.sha256(member).hexdigest()
+
+
+def manifest(urn: Urn, results: dict[str, Any], files: dict[str, Member]) -> dict[str, Any]:
     finished = str(results.get("times", {}).get("tally_finished_at", ""))
     days = int(getattr(settings, "SCRUTIN_ARCHIVE_RETENTION_DAYS", 180))
     keep_until = (datetime.fromisoformat(finished) + timedelta(days=days)).date().isoformat()
@@ -123,7 +130,7 @@ def manifest(urn: Urn, files: dict[str, bytes]) -> dict[str, Any]:
         "election": results.get("election"),
         "result": results.get("result"),
         "keep_until": keep_until,
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+        "files": {name: _sha256(data) for name, data in sorted(files.items())},
     }
     key = platform_signing_key()
     doc["platform_key"] = public_key_hex(key)
@@ -132,19 +139,30 @@ def manifest(urn: Urn, files: dict[str, bytes]) -> dict[str, Any]:
 
 
 def package(urn: Urn) -> Path:
-    """The signed archive; written once next to the record, then served as stored."""
+    """The signed archive; written once next to the record (streamed: deterministic gzip with
+    no name and time 0, tar members sorted with fixed owner, time and mode), then served as
+    stored."""
     path = services.urn_dir(urn) / f"archive-{urn.code}.tar.gz"
     if path.exists():
         return path
-    files = members(urn)
-    files["archive.json"] = json.dumps(manifest(urn, files), ensure_ascii=False, indent=1).encode()
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    results = services.results_of(urn)
+    if results is None:
+        raise ValueError(f"urn {urn.code}: tally not finished")
+    files = members(urn, results)
+    document = manifest(urn, results, files)
+    files["archive.json"] = json.dumps(document, ensure_ascii=False, indent=1).encode()
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as out, gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as gz, \
+            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:  # fmt: skip
         for name, data in sorted(files.items()):
             info = tarfile.TarInfo(f"archive-{urn.code}/{name}")
-            info.size, info.mtime, info.mode = len(data), 1767225600, 0o444
-            tar.addfile(info, io.BytesIO(data))
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(gzip.compress(raw.getvalue(), mtime=0))
+            info.mtime, info.mode = 1767225600, 0o444
+            if isinstance(data, Path):
+                info.size = data.stat().st_size
+                with data.open("rb") as source:
+                    tar.addfile(info, source)
+            else:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
     os.replace(tmp, path)
     return path
