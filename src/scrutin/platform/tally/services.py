@@ -99,7 +99,7 @@ def start(urn: Urn, user: Any = None) -> TallySession:
     return session
 
 
-def _stop(session: TallySession, anomaly: str) -> TallySession:
+def stop(session: TallySession, anomaly: str) -> TallySession:
     session.state = TallySession.State.STOPPED
     session.anomaly = anomaly
     session.save(update_fields=["state", "anomaly"])
@@ -131,12 +131,12 @@ def aggregate(session_id: int, workers: int | None = None) -> TallySession:
     assert closing is not None  # checked by start()
     emargements = Emargement.objects.filter(urn=urn).count()
     if (count, digest) != (closing.ballot_count, closing.ballots_sha256):
-        return _stop(session, (
+        return stop(session, (
             f"Le contenu de l'urne ({count} bulletins, empreinte {digest[:16]}…) ne correspond pas "
             f"au scellement de clôture ({closing.ballot_count} bulletins, empreinte "
             f"{closing.ballots_sha256[:16]}…)."))  # fmt: skip
     if count != emargements:
-        return _stop(session, (
+        return stop(session, (
             f"Le nombre de bulletins ({count}) diffère du nombre d'émargements ({emargements}) : "
             "le dépouillement est arrêté (Code de commerce R713-24)."))  # fmt: skip
     result = aggregate_file(params, directory / layout.BALLOTS, workers=workers)
@@ -202,14 +202,6 @@ def receive_partial(session: TallySession, document: object, user: Any = None) -
     return f"Déchiffrement partiel de « {trustee} » accepté."
 
 
-def _trustee_names(urn: Urn) -> dict[str, str]:
-    """Display names of the key holders if the ceremony app records them (else their ids)."""
-    from ..ceremony import services as ceremony
-
-    names = getattr(ceremony, "trustee_names", None)
-    return dict(names(urn.cci_id)) if callable(names) else {}
-
-
 def finish(session: TallySession) -> TallySession:
     """Combine, count, write the signed record and the results; lock the urn's tally."""
     urn = Urn.objects.select_related("cci", "category", "election").get(pk=session.urn_id)
@@ -240,7 +232,7 @@ def finish(session: TallySession) -> TallySession:
                "closed_at": election.closed_at, "tally_started_at": session.started_at,
                "tally_finished_at": now},
         decrypted_by=list(result["decrypted_by"]),
-        trustee_names=_trustee_names(urn),
+        trustee_names={},  # the PV names the key holders by their ceremony ids (see note)
     )  # fmt: skip
     (urn_dir(urn) / RESULTS_FILE).write_bytes(document_bytes(doc))
     session.decryptions = decryptions

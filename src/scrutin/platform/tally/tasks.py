@@ -19,6 +19,6 @@ def run_aggregation(session_id: int) -> str:
     except Exception as exc:
         log.exception("aggregation of tally session %s failed", session_id)
         session = TallySession.objects.get(pk=session_id)
-        services._stop(session, f"L'agrégation a échoué : {exc}")
+        services.stop(session, f"L'agrégation a échoué : {exc}")
         raise
     return str(session.state)
