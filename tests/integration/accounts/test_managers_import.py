@@ -158,3 +158,24 @@ def test_setup_roles_is_idempotent_and_reports_missing_permissions() -> None:
     assert {p.codename for p in cele.permissions.all()} >= {"manage_electoral_data", "view_elector"}
     support = Group.objects.get(name="SUPPORT")
     assert {p.codename for p in support.permissions.all()} == {"handle_resend_requests"}
+
+
+def test_review_12_10_activation_links_use_the_site_url_not_the_host_header(
+    tmp_path: Path, ccis: None, smtp_sink: SmtpSink, settings: Any
+) -> None:
+    """A request whose Host passes ALLOWED_HOSTS (a wildcard, a second name) but is forged must
+    not put its host in the activation link: the link's base is SCRUTIN_SITE_URL."""
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SCRUTIN_SITE_URL = "https://gestion.elections-cci.test"
+    national = Client(HTTP_HOST="piege.example")
+    national.force_login(make_user("ADMIN", None, national=True))
+    path = write(tmp_path, "CELE;DUPONT;Claire;claire@cci-ain.test;011\r\n")
+    with path.open("rb") as fh:
+        assert national.post("/gestion/comptes/import/", {"file": fh}).status_code == 200
+    claire = User.objects.get(username="claire@cci-ain.test")
+    assert national.post(f"/gestion/comptes/{claire.pk}/renvoyer-activation/").status_code == 302
+    bodies = [m.get_payload(decode=True).decode() for m in smtp_sink.messages]
+    assert len(bodies) == 2
+    for body in bodies:
+        assert "piege.example" not in body
+        assert "https://gestion.elections-cci.test/gestion/comptes/activer/" in body

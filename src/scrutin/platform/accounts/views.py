@@ -264,7 +264,7 @@ def resend_activation(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(_visible_accounts(request), pk=pk)
     if account.is_active:
         raise Http404
-    services.send_activation(account, base_url=request.build_absolute_uri("/"))
+    services.send_activation(account)  # link built from SCRUTIN_SITE_URL, never the Host
     messages.success(request, f"Lien d'activation renvoyé à {account.email}.")
     return redirect("accounts:list")
 
@@ -285,7 +285,7 @@ def account_import(request: HttpRequest) -> HttpResponse:
             for chunk in form.cleaned_data["file"].chunks():
                 fh.write(chunk)
         try:
-            result = services.import_managers(path, base_url=request.build_absolute_uri("/"))
+            result = services.import_managers(path)  # links from SCRUTIN_SITE_URL
         finally:
             path.unlink(missing_ok=True)
     return render(request, "accounts/import.html", {"form": form, "result": result})
