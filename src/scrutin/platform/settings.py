@@ -174,7 +174,10 @@ SCRUTIN_LOGIN_MAX_FAILURES = int(os.environ.get("SCRUTIN_LOGIN_MAX_FAILURES", "5
 SCRUTIN_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("SCRUTIN_LOGIN_MAX_FAILURES_PER_IP", "30"))
 SCRUTIN_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("SCRUTIN_LOGIN_LOCKOUT_SECONDS", "900"))
 SCRUTIN_LOGIN_MIN_SECONDS = float(os.environ.get("SCRUTIN_LOGIN_MIN_SECONDS", "1.0"))
-SCRUTIN_TRUSTED_PROXY_HEADER = os.environ.get("SCRUTIN_TRUSTED_PROXY_HEADER", "")
+# The client's address (scrutin.platform.clientaddress): the proxy's header is believed only
+# from these proxies' addresses or networks (comma separated; "unix" for a Unix socket).
+SCRUTIN_TRUSTED_PROXIES = os.environ.get("SCRUTIN_TRUSTED_PROXIES", "")
+SCRUTIN_TRUSTED_PROXY_HEADER = os.environ.get("SCRUTIN_TRUSTED_PROXY_HEADER", "X-Forwarded-For")
 SCRUTIN_IDLE_TIMEOUT = int(os.environ.get("SCRUTIN_IDLE_TIMEOUT", "900"))  # seconds
 SCRUTIN_IDLE_WARNING = 120  # the warning shows this many seconds before the timeout
 SCRUTIN_WEBAUTHN_RP_ID = os.environ.get("SCRUTIN_WEBAUTHN_RP_ID", "")

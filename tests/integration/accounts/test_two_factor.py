@@ -149,6 +149,81 @@ def test_failed_second_factor_counts_toward_lockout(settings: Any) -> None:
     assert not client.session.get("_auth_user_id")
 
 
+def test_review_12_3_right_password_does_not_reset_the_count_of_wrong_codes(
+    settings: Any,
+) -> None:
+    """Wrong second-factor codes are counted apart from passwords; signing in again with the
+    right password must not wipe them, or codes could be guessed a few at a time forever."""
+    settings.SCRUTIN_LOGIN_MAX_FAILURES = 3
+    user = make_user("CELE", ["011"])
+    services.check_totp(services.start_totp(user), totp_now(user))
+    first = Client()
+    assert sign_in(first, user).url == "/gestion/comptes/verification/"
+    for code in ("111111", "222222"):
+        assert first.post("/gestion/comptes/verification/", {"code": code}).status_code == 200
+    second = Client()
+    assert sign_in(second, user).url == "/gestion/comptes/verification/"
+    third_wrong = second.post("/gestion/comptes/verification/", {"code": "333333"})
+    assert third_wrong.status_code == 302 and third_wrong.url == "/gestion/comptes/connexion/"
+    assert not second.session.get("_auth_user_id")
+    refused = sign_in(Client(), user)  # the right password, still locked out
+    assert refused.status_code == 200 and _locked_message(refused)
+
+
+def test_review_12_3_completed_sign_in_clears_both_counts(settings: Any) -> None:
+    settings.SCRUTIN_LOGIN_MAX_FAILURES = 3
+    user = make_user("CELE", ["011"])
+    services.check_totp(services.start_totp(user), totp_now(user))
+    client = Client()
+    sign_in(client, user, password="mauvais-mot-de-passe")
+    sign_in(client, user, password="mauvais-mot-de-passe")
+    sign_in(client, user)
+    client.post("/gestion/comptes/verification/", {"code": "111111"})
+    client.post("/gestion/comptes/verification/", {"code": "222222"})
+    done = client.post("/gestion/comptes/verification/", {"code": totp_now(user, step_offset=1)})
+    assert done.status_code == 302 and client.get("/gestion/").status_code == 200
+    again = Client()  # two more wrong passwords and codes do not reach the limit of 3
+    sign_in(again, user, password="mauvais-mot-de-passe")
+    sign_in(again, user, password="mauvais-mot-de-passe")
+    assert sign_in(again, user).url == "/gestion/comptes/verification/"
+    again.post("/gestion/comptes/verification/", {"code": "444444"})
+    page = again.post("/gestion/comptes/verification/", {"code": "555555"})
+    assert page.status_code == 200 and again.session.get("_auth_user_id")
+
+
+PROXY = "10.0.0.5"
+
+
+def behind(client_address: str) -> Client:
+    """A browser at ``client_address`` reaching the site through the TLS proxy."""
+    return Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=client_address)
+
+
+def test_review_12_1_management_lockout_per_client_behind_the_proxy(settings: Any) -> None:
+    settings.SCRUTIN_TRUSTED_PROXIES = "10.0.0.0/24"
+    settings.SCRUTIN_TRUSTED_PROXY_HEADER = "X-Forwarded-For"
+    settings.SCRUTIN_LOGIN_MAX_FAILURES_PER_IP = 4
+    victim = make_user("CELE", ["011"])
+    attacker = behind("203.0.113.66")
+    for n in range(6):
+        sign_in(attacker, User(username=f"essai{n}@cci.test"), password="mauvais")
+    assert sign_in(attacker, victim).status_code == 200  # the attacker's address is locked
+    assert sign_in(behind("198.51.100.20"), victim).status_code == 302  # not every user's
+
+
+def test_review_12_1_forged_header_from_outside_the_proxy_changes_nothing(
+    settings: Any,
+) -> None:
+    settings.SCRUTIN_TRUSTED_PROXIES = "10.0.0.0/24"
+    settings.SCRUTIN_LOGIN_MAX_FAILURES_PER_IP = 4
+    victim = make_user("CELE", ["011"])
+    for n in range(4):  # a new forged address each time, straight to the server
+        forger = Client(REMOTE_ADDR="192.0.2.7", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+        sign_in(forger, User(username=f"essai{n}@cci.test"), password="mauvais")
+    forger = Client(REMOTE_ADDR="192.0.2.7", HTTP_X_FORWARDED_FOR="198.51.100.99")
+    assert sign_in(forger, victim).status_code == 200
+
+
 # WebAuthn ----------------------------------------------------------------------------------
 
 

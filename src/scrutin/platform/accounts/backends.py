@@ -12,6 +12,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from ..clientaddress import throttle_source
 from . import lockout
 from .services import has_second_factor, needs_second_factor
 
@@ -32,7 +33,7 @@ class LockoutBackend(ModelBackend):
         if username is None or password is None:
             return None
         started = time.monotonic()
-        ip = lockout.client_ip(request)
+        ip = throttle_source(request)
         try:
             if lockout.is_locked(username, ip):
                 User().set_password(password)  # same work as a real check
@@ -41,7 +42,8 @@ class LockoutBackend(ModelBackend):
             if user is None:
                 lockout.record_failure(username, ip)
                 return None
-            lockout.clear_account(username)
+            if not has_second_factor(user):  # else cleared once the second factor is given
+                lockout.clear_account(username)
             setattr(user, PASSWORD_LOGIN, True)
             return user
         finally:

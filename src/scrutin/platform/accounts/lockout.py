@@ -5,7 +5,11 @@ Failures on an unknown login count exactly like failures on a real one, and a lo
 gets the same answer as a wrong password: nothing tells whether an account exists. Each attempt
 is padded to ``SCRUTIN_LOGIN_MIN_SECONDS`` so timing does not tell either.
 
-Settings: ``SCRUTIN_LOGIN_MAX_FAILURES`` (per account, default 5),
+Wrong passwords and wrong second-factor answers are counted apart, per account, and only a
+completed sign-in clears them (a right password alone clears neither). The source is the client's
+address from :mod:`scrutin.platform.clientaddress` (the proxy's header, from trusted proxies only).
+
+Settings: ``SCRUTIN_LOGIN_MAX_FAILURES`` (per account and per counter, default 5),
 ``SCRUTIN_LOGIN_MAX_FAILURES_PER_IP`` (default 30), ``SCRUTIN_LOGIN_LOCKOUT_SECONDS``
 (window and lock duration, default 900), ``SCRUTIN_LOGIN_MIN_SECONDS`` (default 1.0).
 """
@@ -18,7 +22,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -41,27 +44,25 @@ def min_seconds() -> float:
     return float(_setting("SCRUTIN_LOGIN_MIN_SECONDS", 1.0))
 
 
-def client_ip(request: HttpRequest | None) -> str:
-    """The peer address; behind a reverse proxy, set ``SCRUTIN_TRUSTED_PROXY_HEADER``."""
-    if request is None:
-        return "-"
-    header = _setting("SCRUTIN_TRUSTED_PROXY_HEADER", "")
-    if header and request.META.get(header):
-        return str(request.META[header]).split(",")[0].strip()
-    return str(request.META.get("REMOTE_ADDR", "-"))
+def _digest(username: str) -> str:
+    return hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
 
 
-def _keys(username: str, ip: str) -> tuple[str, str]:
-    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return f"accounts:lock:user:{digest}", f"accounts:lock:ip:{ip}"
+def _keys(username: str, source: str) -> tuple[str, str, str]:
+    """Wrong passwords of the account, wrong second-factor answers of the account, failures from
+    the source (its address, see :mod:`scrutin.platform.clientaddress`)."""
+    digest = _digest(username)
+    return (f"accounts:lock:user:{digest}", f"accounts:lock:factor:{digest}",
+            f"accounts:lock:ip:{source}")  # fmt: skip
 
 
-def is_locked(username: str, ip: str) -> bool:
-    user_key, ip_key = _keys(username, ip)
-    counts = cache.get_many([user_key, ip_key])
+def is_locked(username: str, source: str) -> bool:
+    password_key, factor_key, source_key = _keys(username, source)
+    counts = cache.get_many([password_key, factor_key, source_key])
     return (
-        int(counts.get(user_key, 0)) >= max_failures()
-        or int(counts.get(ip_key, 0)) >= max_failures_per_ip()
+        int(counts.get(password_key, 0)) >= max_failures()
+        or int(counts.get(factor_key, 0)) >= max_failures()
+        or int(counts.get(source_key, 0)) >= max_failures_per_ip()
     )
 
 
@@ -76,14 +77,26 @@ def _bump(key: str) -> int:
     return int(value)
 
 
-def record_failure(username: str, ip: str) -> None:
-    for key in _keys(username, ip):
-        _bump(key)
+def record_failure(username: str, source: str) -> None:
+    """A wrong password (or an unknown login)."""
+    password_key, _factor_key, source_key = _keys(username, source)
+    _bump(password_key)
+    _bump(source_key)
+
+
+def record_factor_failure(username: str, source: str) -> None:
+    """A wrong second-factor code or a refused security key. Counted apart from the passwords:
+    a right password must not wipe it, or codes could be guessed without end (review 12.3)."""
+    _password_key, factor_key, source_key = _keys(username, source)
+    _bump(factor_key)
+    _bump(source_key)
 
 
 def clear_account(username: str) -> None:
-    """After a successful sign-in (the per-IP counter is kept: it is not this user's)."""
-    cache.delete(_keys(username, "-")[0])
+    """After a *completed* sign-in only (password, then the second factor if the account has
+    one): both counters of the account go. The source's counter is kept: it is not this user's."""
+    password_key, factor_key, _source_key = _keys(username, "-")
+    cache.delete_many([password_key, factor_key])
 
 
 def pad(started: float) -> None:

@@ -23,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ..clientaddress import throttle_source
 from . import lockout, securitykeys, services
 from .backends import SESSION_STATE
 from .forms import CredentialForm, KeyForm, LoginForm, ManagersUploadForm, TotpForm
@@ -174,8 +175,8 @@ def key_options(request: HttpRequest) -> HttpResponse:
 
 
 def _verify_failed(request: HttpRequest, user: User) -> HttpResponse | None:
-    lockout.record_failure(user.username, lockout.client_ip(request))
-    if lockout.is_locked(user.username, lockout.client_ip(request)):
+    lockout.record_factor_failure(user.username, throttle_source(request))
+    if lockout.is_locked(user.username, throttle_source(request)):
         logout(request)
         messages.error(request, FAILED)
         return redirect("accounts:login")

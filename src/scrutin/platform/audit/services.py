@@ -20,8 +20,8 @@ from django.utils import timezone
 from scrutin.crypto.signing import public_key_hex
 from scrutin.verify.journal import JournalReport, verify_journal
 
-from ..accounts.lockout import client_ip
 from ..accounts.perimeters import cci_codes_of, perimeter_of
+from ..clientaddress import client_address
 from ..keys import platform_signing_key
 from .journal import checkpoint_line, entry_line, record_event
 from .models import Banner, Checkpoint, JournalEntry, VerificationRun
@@ -104,7 +104,7 @@ def notify_operator_access(user: Any, request: HttpRequest | None) -> OperatorAc
         else sorted(perimeter.cci_codes if perimeter is not None else [])
     )
     scope = "NATIONAL" if national else ",".join(codes)
-    data = {"ip": client_ip(request), "path": request.path if request is not None else "",
+    data = {"ip": client_address(request), "path": request.path if request is not None else "",
             "scope": scope}  # fmt: skip
     entries = [record_event("operator:platform:access", actor=user, cci_code=code, data=data)
                for code in codes] or [record_event("operator:platform:access", actor=user, data=data)]  # fmt: skip

@@ -10,7 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_init, post_save
 from django.http import HttpRequest
 
-from ..accounts.lockout import client_ip
+from ..clientaddress import client_address
 from .journal import record_event
 
 FINAL_STATUSES = {"accepted", "rejected", "failed"}
@@ -29,7 +29,7 @@ def _single_cci(user: Any) -> str | None:
 
 def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     record_event("accounts:user:login", actor=user, cci_code=_single_cci(user),
-                 data={"ip": client_ip(request)})  # fmt: skip
+                 data={"ip": client_address(request)})  # fmt: skip
     if user.has_perm(OPERATOR_PERMISSION):
         from .services import notify_operator_access
 
@@ -45,7 +45,7 @@ def on_login_failed(
 
     typed = str(credentials.get("username", ""))[:254]
     user = User.objects.filter(username=typed).first() if typed else None
-    data: dict[str, Any] = {"ip": client_ip(request)}
+    data: dict[str, Any] = {"ip": client_address(request)}
     if user is not None:
         data["username"] = user.username
     else:

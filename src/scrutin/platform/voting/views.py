@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ..clientaddress import throttle_source
 from ..control import usage
 from ..electoral.models import Elector
 from . import cast, throttle
@@ -39,7 +40,7 @@ GENERIC_FAILURE = (
 
 
 def _source(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return throttle_source(request)  # behind the proxy: its header, from trusted proxies only
 
 
 def _paris(moment: datetime) -> str:
