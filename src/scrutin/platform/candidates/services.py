@@ -8,6 +8,7 @@ sealed: a change and a seal of the same urn can never interleave.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -45,6 +46,15 @@ def current_seal(urn: Urn) -> CandidaturesSeal | None:
         .order_by("-sealed_at")
         .first()
     )
+
+
+def current_seals(urn_ids: Iterable[int]) -> dict[int, CandidaturesSeal]:
+    """The seal in force of each of these urns that has one, in one query (national pages)."""
+    seals: dict[int, CandidaturesSeal] = {}
+    rows = CandidaturesSeal.objects.filter(urn_id__in=list(urn_ids), unseal__isnull=True)
+    for seal in rows.defer("document").order_by("urn_id", "-sealed_at"):
+        seals.setdefault(seal.urn_id, seal)
+    return seals
 
 
 def is_sealed(urn: Urn) -> bool:

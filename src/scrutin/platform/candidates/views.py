@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from scrutin.crypto.encoding import fingerprint
 
 from ..accounts.perimeters import can_access_cci, cci_codes_of
-from ..electoral.models import Cci, Urn
+from ..electoral.models import Cci, Question, Urn
 from . import importing, printouts, services
 from .forms import CandidateForm, GroupementForm, ImportForm, ProfessionForm, UnsealForm
 from .models import Candidate, CandidaturesSeal, Groupement, ProfessionDeFoi
@@ -75,7 +76,10 @@ def index(request: HttpRequest) -> HttpResponse:
     codes = cci_codes_of(request.user)
     if codes is not None:
         urns = urns.filter(cci_id__in=codes)
-    rows = [(urn, services.current_seal(urn), urn.questions.order_by("position")) for urn in urns]
+    ordered = Prefetch("questions", Question.objects.order_by("position"))
+    listed = list(urns.prefetch_related(ordered))
+    seals = services.current_seals(urn.id for urn in listed)
+    rows = [(urn, seals.get(urn.id), urn.questions.all()) for urn in listed]
     return render(request, "candidates/index.html", {"rows": rows})
 
 

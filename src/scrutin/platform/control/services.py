@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ..accounts.perimeters import cci_codes_of
 from ..audit.journal import record_event
-from ..candidates.services import is_sealed as candidatures_sealed
+from ..candidates.services import current_seals
 from ..electoral.models import Elector, Urn
 from ..voting.models import Emargement, UrnElection
 
@@ -105,14 +105,17 @@ def seal_status(user: Any) -> SealRows:
 
     rows = SealRows()
     rows.platform = platform_seal_in_force()
-    elections = {e.urn_id: e for e in UrnElection.objects.all()}
-    seals = {s.urn_id: s for s in UrnSeal.objects.defer("document")}
-    closings = {c.urn_id: c for c in UrnClosing.objects.defer("document")}
-    for urn in visible_urns(user):
+    urns = list(visible_urns(user))
+    ids = [u.id for u in urns]
+    elections = {e.urn_id: e for e in UrnElection.objects.filter(urn_id__in=ids).defer("params")}
+    seals = {s.urn_id: s for s in UrnSeal.objects.filter(urn_id__in=ids).defer("document")}
+    closings = {c.urn_id: c for c in UrnClosing.objects.filter(urn_id__in=ids).defer("document")}
+    candidatures = current_seals(ids)
+    for urn in urns:
         election = elections.get(urn.id)
         sealed = urn.id in seals and rows.platform is not None
         rows.append({
-            "urn": urn, "candidatures_sealed": candidatures_sealed(urn), "urn_sealed_at": urn.sealed_at,
+            "urn": urn, "candidatures_sealed": urn.id in candidatures, "urn_sealed_at": urn.sealed_at,
             "election": election, "seal": seals.get(urn.id), "closing": closings.get(urn.id),
             "state": "suspendue" if election and election.suspended else (
                 "close" if election and (election.closed_at or timezone.now() >= election.closes_at) else (

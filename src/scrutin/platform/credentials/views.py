@@ -40,8 +40,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     allowed = cci_codes_of(request.user)
     if allowed is not None:
         ccis = [c for c in ccis if c.code in allowed]
-    rows = [(cci, services.counts(cci.code)) for cci in ccis]
-    runs = GenerationRun.objects.filter(cci_code__in=[c.code for c in ccis])[:20]
+    counts = services.counts_by_cci(c.code for c in ccis)
+    rows = [(cci, counts[cci.code]) for cci in ccis]
+    runs = GenerationRun.objects.filter(cci_code__in=[c.code for c in ccis]).select_related(
+        "created_by"
+    )[:20]
     return render(request, "credentials/dashboard.html", {
         "rows": rows, "runs": runs, "recipient": services.active_recipient(),
         "entropy": f"{codes.ENTROPY_BITS:.0f}",

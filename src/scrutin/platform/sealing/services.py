@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from importlib import metadata
 from typing import Any
@@ -28,13 +29,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from scrutin.crypto.encoding import fingerprint
 
 from ..audit.journal import record_event
 from ..ballotbox.models import Ballot, BallotIntent
-from ..electoral.imports import urn_fingerprint
+from ..electoral import fingerprints as list_fingerprints
 from ..electoral.models import Elector, Urn
 from ..voting.models import CastIntent, UrnElection
 from . import documents as docs
@@ -138,24 +140,49 @@ def check_window(opens_at: datetime, closes_at: datetime) -> None:
 
 def urn_preconditions(urn: Urn) -> list[str]:
     """Why ``urn`` cannot be sealed now (French, one reason per item), or ``[]``."""
-    from ..candidates.services import current_seal
-    from ..ceremony.services import finalized_trustees
+    return preconditions([urn])[urn.id]
 
-    if UrnSeal.objects.filter(urn=urn).exists():
-        return ["l'urne est déjà scellée."]
-    reasons = []
-    if platform_seal_in_force() is not None:
-        reasons.append(
-            "la plate-forme est scellée : les urnes se scellent avant elle "
-            "(un descellement national est nécessaire)."
-        )
-    if finalized_trustees(urn.cci_id) is None:
-        reasons.append("la cérémonie des clés de la COE n'est pas terminée.")
-    if current_seal(urn) is None:
-        reasons.append("les candidatures ne sont pas scellées.")
-    if not Elector.objects.filter(urn=urn).exists():
-        reasons.append("aucun électeur n'est importé pour cette urne.")
-    return reasons
+
+def preconditions(urns: Iterable[Urn]) -> dict[int, list[str]]:
+    """:func:`urn_preconditions` of many urns with a fixed number of queries (the sealing page
+    lists every urn of the nation)."""
+    from ..candidates.services import current_seals
+    from ..ceremony.models import KeyCeremony
+
+    urns = list(urns)
+    ids = [u.id for u in urns]
+    sealed = set(UrnSeal.objects.filter(urn_id__in=ids).values_list("urn_id", flat=True))
+    platform_sealed = platform_seal_in_force() is not None
+    finalized = set(
+        KeyCeremony.objects.filter(
+            cci_id__in={u.cci_id for u in urns}, trustees__isnull=False
+        ).values_list("cci_id", flat=True)
+    )
+    candidatures = current_seals(ids)
+    with_electors = set(
+        Urn.objects.filter(id__in=ids)
+        .filter(Exists(Elector.objects.filter(urn=OuterRef("pk"))))
+        .values_list("id", flat=True)
+    )
+    out = {}
+    for urn in urns:
+        if urn.id in sealed:
+            out[urn.id] = ["l'urne est déjà scellée."]
+            continue
+        reasons = []
+        if platform_sealed:
+            reasons.append(
+                "la plate-forme est scellée : les urnes se scellent avant elle "
+                "(un descellement national est nécessaire)."
+            )
+        if urn.cci_id not in finalized:
+            reasons.append("la cérémonie des clés de la COE n'est pas terminée.")
+        if urn.id not in candidatures:
+            reasons.append("les candidatures ne sont pas scellées.")
+        if urn.id not in with_electors:
+            reasons.append("aucun électeur n'est importé pour cette urne.")
+        out[urn.id] = reasons
+    return out
 
 
 def seal_urn(urn: Urn, *, opens_at: datetime, closes_at: datetime, user: Any = None) -> UrnSeal:
@@ -189,7 +216,9 @@ def seal_election(election: UrnElection, *, user: Any = None) -> UrnSeal:
         if platform_seal_in_force() is not None:
             raise SealingError(f"Urne {urn.code} : la plate-forme est scellée.")
         election = UrnElection.objects.select_for_update().get(pk=election.pk)
-        count, electors_sha256 = urn_fingerprint(urn)
+        # recomputed from every row under the urn's lock, and stored: the control list shows
+        # exactly what the seal fixes
+        count, electors_sha256 = list_fingerprints.refresh([urn])[urn.id]
         candidatures = current_seal(urn)
         now = timezone.now()
         document, fp = docs.signed({

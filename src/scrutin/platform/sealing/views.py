@@ -44,14 +44,13 @@ def _national(request: HttpRequest) -> None:
 def index(request: HttpRequest) -> HttpResponse:
     """The urns of the perimeter, what each lacks to be sealed, and the sealing of a choice."""
     urns = list(_visible(request.user))
+    reasons = services.preconditions(u for u in urns if not hasattr(u, "seal"))
     window = services.national_window()
     form = WindowForm(request.POST if request.method == "POST" and window is None else None)
     error = ""
     if request.method == "POST":
         if request.POST.get("action") == "toutes":  # every urn of the perimeter that is ready
-            chosen = [
-                u for u in urns if not hasattr(u, "seal") and not services.urn_preconditions(u)
-            ]
+            chosen = [u for u in urns if u.id in reasons and not reasons[u.id]]
         else:
             chosen = [u for u in urns if u.code in request.POST.getlist("urnes")]
         if not chosen:
@@ -87,7 +86,7 @@ def index(request: HttpRequest) -> HttpResponse:
             return redirect("sealing:index")
     rows = [{"urn": u, "seal": getattr(u, "seal", None), "closing": getattr(u, "closing", None),
              "election": getattr(u, "election", None),
-             "reasons": [] if hasattr(u, "seal") else services.urn_preconditions(u)} for u in urns]  # fmt: skip
+             "reasons": reasons.get(u.id, [])} for u in urns]  # fmt: skip
     return render(request, "sealing/index.html", {
         "rows": rows, "window": window, "form": form, "error": error,
         "platform": services.platform_seal_in_force(),
