@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from scrutin.platform.electoral import imports
+from scrutin.platform.electoral import fingerprints, imports
 from scrutin.platform.electoral.annex7 import generate
 from scrutin.platform.electoral.annex7.electors import COLUMNS
 from scrutin.platform.electoral.models import Elector, ImportRun, Question, Urn
@@ -104,7 +104,7 @@ def test_annex_7_1_3_electors_import_with_control_figures(tmp_path: Path) -> Non
     elector = Elector.objects.get(number="0110000000004")
     assert elector.urn.code == "011-C" and elector.source_line == 5
     for urn in Urn.objects.filter(cci_id="011"):
-        count, fingerprint = imports.urn_fingerprint(urn)
+        count, fingerprint = fingerprints.urn_fingerprint(urn)
         assert run.summary["urns"][urn.code] == {"count": count, "fingerprint": fingerprint}
         assert count == 50
 

@@ -14,7 +14,7 @@ from scrutin.crypto.encoding import fingerprint
 from scrutin.crypto.signing import verify_document
 from scrutin.platform.audit.models import JournalEntry
 from scrutin.platform.candidates import services as candidatures
-from scrutin.platform.electoral.imports import urn_fingerprint
+from scrutin.platform.electoral.fingerprints import urn_fingerprint
 from scrutin.platform.electoral.models import Urn
 from scrutin.platform.keys import platform_public_key_hex
 from scrutin.platform.sealing import documents, services

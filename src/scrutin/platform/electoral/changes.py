@@ -11,6 +11,7 @@ from django.forms.models import model_to_dict
 
 from .annex7.electors import COLUMNS, FIELDS, ElectorChecker
 from .annex7.issues import Issue
+from .fingerprints import refresh as refresh_fingerprints
 from .imports import structure_index
 from .models import Elector, ElectorChange, Urn
 
@@ -78,6 +79,7 @@ def add_elector(values: dict[str, str], *, authority: str, reference: str, reaso
     ElectorChange.objects.create(number=number, cci_id=urn.cci_id, action=ElectorChange.Action.ADD,
                                  authority=authority, reference=reference, reason=reason,
                                  after=_snapshot(elector), created_by=user)  # fmt: skip
+    refresh_fingerprints([urn])
     return elector, warnings
 
 
@@ -92,12 +94,13 @@ def correct_elector(number: str, values: dict[str, str], *, authority: str, refe
     out, warnings = _validate(merged)
     target = Urn.objects.select_for_update().get(pk=int(str(out[1])))
     _refuse_if_sealed(target)
-    before = _snapshot(elector)
+    before, previous = _snapshot(elector), elector.urn
     _apply(elector, out)
     elector.save()
     ElectorChange.objects.create(number=number, cci_id=target.cci_id, action=ElectorChange.Action.CORRECT,
                                  authority=authority, reference=reference, reason=reason,
                                  before=before, after=_snapshot(elector), created_by=user)  # fmt: skip
+    refresh_fingerprints({previous.id: previous, target.id: target}.values())
     return elector, warnings
 
 
@@ -111,3 +114,4 @@ def remove_elector(
                                  authority=authority, reference=reference, reason=reason,
                                  before=_snapshot(elector), created_by=user)  # fmt: skip
     elector.delete()
+    refresh_fingerprints([elector.urn])

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .imports import urn_fingerprint
+from . import fingerprints
 from .models import Cci, ImportRun
 
 
@@ -37,8 +37,10 @@ class ControlList:
 
 def control_list(cci: Cci) -> ControlList:
     lines = []
-    for urn in cci.urns.select_related("category").order_by("code"):
-        count, fingerprint = urn_fingerprint(urn)
+    urns = list(cci.urns.select_related("category").order_by("code"))
+    stored = fingerprints.stored(urns)  # written when the list changed: nothing re-hashed here
+    for urn in urns:
+        count, fingerprint = stored[urn.id]
         lines.append(
             ControlLine(urn.code, urn.category.label, urn.subcategory_label, count, fingerprint)
         )

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from scrutin.record.writer import file_digest
@@ -22,8 +21,9 @@ from scrutin.record.writer import file_digest
 from .annex7 import electors as annex_electors
 from .annex7 import structure as annex_structure
 from .annex7.csvfile import CsvSource
-from .annex7.electors import StructureIndex, canonical_row
+from .annex7.electors import StructureIndex
 from .annex7.issues import FileRejected, Issue, Report
+from .fingerprints import refresh as refresh_fingerprints
 from .models import Category, Cci, Elector, ImportIssue, ImportRun, Question, Urn
 
 Progress = Callable[[int, int], None]
@@ -282,26 +282,8 @@ def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportR
                 }
             if checker.cci_code:
                 run.cci_id = checker.cci_code
+            refresh_fingerprints(urns.values())  # what the control list and the seal read
     except _Rollback:
         summary = {}
     run.sha256 = digest.hexdigest() if report.rows else file_digest(path)
     return _finish(run, report, summary)
-
-
-def urn_fingerprint(urn: Urn) -> tuple[int, str]:
-    """Count and fingerprint of an urn's list as stored now (CCTP 4.1.2 control list).
-
-    SHA-256 over the canonical rows (the 37 stored values joined by U+001F, newline-terminated,
-    UTF-8) in file order, electors added later last by number — the same bytes as at import.
-    """
-    digest = hashlib.sha256()
-    count = 0
-    rows = (
-        Elector.objects.filter(urn=urn)
-        .order_by(F("source_line").asc(nulls_last=True), "number")
-        .values_list(*annex_electors.FIELDS)
-    )
-    for values in rows.iterator(chunk_size=5000):
-        digest.update(canonical_row(list(values)))
-        count += 1
-    return count, digest.hexdigest()

@@ -262,3 +262,22 @@ class ElectorChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.number}"
+
+
+class ListFingerprint(models.Model):
+    """Count and fingerprint of an urn's electors list as stored, written whenever the list
+    changes (import, CELE or court decision, urn seal) and read by the control list, so that no
+    page re-hashes a list (``electoral.fingerprints``)."""
+
+    urn = models.OneToOneField(
+        Urn, primary_key=True, on_delete=models.CASCADE, related_name="list_fingerprint"
+    )
+    count = models.PositiveIntegerField("électeurs pris en compte")
+    sha256 = models.CharField("empreinte SHA-256 de la liste", max_length=64)
+    computed_at = models.DateTimeField("calculée le")
+
+    class Meta:
+        verbose_name = "empreinte d'une liste électorale"
+
+    def __str__(self) -> str:
+        return f"{self.urn_id}: {self.count} {self.sha256[:16]}"

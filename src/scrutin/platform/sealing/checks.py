@@ -15,7 +15,7 @@ from typing import Any
 from scrutin.crypto.encoding import fingerprint
 from scrutin.crypto.signing import InvalidSignature, verify_document
 
-from ..electoral.imports import urn_fingerprint
+from ..electoral.fingerprints import urn_fingerprint
 from . import documents as docs
 from .ballots import BallotBoxCorrupt, ballots_digest
 from .models import PlatformSeal, UrnClosing, UrnSeal

@@ -1,0 +1,64 @@
+"""Count and fingerprint of each urn's electors list (CCTP 4.1.2 control list; the urn seal).
+
+The fingerprint is SHA-256 over the canonical rows (the 37 stored values joined by U+001F,
+newline-terminated, UTF-8) in file order, electors added later last by number — the same bytes
+as at import. Computing it reads every elector of the urn, so it is done when the list changes
+(``refresh``: the electors import, each CELE or court decision, the urn seal) and stored in
+:class:`ListFingerprint`; the control list only reads the stored values (``stored``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from django.db.models import F
+from django.utils import timezone
+
+from .annex7 import electors as annex_electors
+from .annex7.electors import canonical_row
+from .models import Elector, ListFingerprint, Urn
+
+Print = tuple[int, str]
+
+
+def urn_fingerprint(urn: Urn) -> Print:
+    """Count and fingerprint of an urn's list as stored now, computed from every row."""
+    digest = hashlib.sha256()
+    count = 0
+    rows = (
+        Elector.objects.filter(urn=urn)
+        .order_by(F("source_line").asc(nulls_last=True), "number")
+        .values_list(*annex_electors.FIELDS)
+    )
+    for values in rows.iterator(chunk_size=5000):
+        digest.update(canonical_row(list(values)))
+        count += 1
+    return count, digest.hexdigest()
+
+
+def refresh(urns: Iterable[Urn]) -> dict[int, Print]:
+    """Recompute and store the count and fingerprint of these urns' lists (call it inside the
+    transaction that changed them, so the stored values change with the list)."""
+    out = {}
+    now = timezone.now()
+    for urn in urns:
+        count, sha256 = out[urn.id] = urn_fingerprint(urn)
+        ListFingerprint.objects.update_or_create(
+            urn_id=urn.id, defaults={"count": count, "sha256": sha256, "computed_at": now}
+        )
+    return out
+
+
+def stored(urns: Iterable[Urn]) -> dict[int, Print]:
+    """The stored count and fingerprint of these urns' lists; an urn without stored values (a
+    list written before they were kept) has them computed and stored once."""
+    urns = list(urns)
+    found = {
+        urn_id: (count, sha256)
+        for urn_id, count, sha256 in ListFingerprint.objects.filter(
+            urn_id__in=[u.id for u in urns]
+        ).values_list("urn_id", "count", "sha256")
+    }
+    missing = [u for u in urns if u.id not in found]
+    return found | (refresh(missing) if missing else {})
