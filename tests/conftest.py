@@ -15,6 +15,11 @@ from typing import Any
 
 import pytest
 
+# The seals list the package's bytecode caches (docs/protocol.md §14.2): a test that seals the
+# platform and checks it later must not see caches written in between (production writes none).
+sys.dont_write_bytecode = True
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+
 CHROMIUM = os.environ.get("SCRUTIN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip

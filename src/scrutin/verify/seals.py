@@ -472,12 +472,10 @@ def package_dir(path: Path) -> Path:
 
 
 def code_files(root: Path) -> dict[str, str]:
-    """``{relative POSIX path: SHA-256}`` of every file under ``root``, bytecode caches excepted
-    (the same list as the platform's seal, docs/protocol.md §14)."""
+    """``{relative POSIX path: SHA-256}`` of every file under ``root``, bytecode caches
+    included: a ``.pyc`` runs, so an unexpected one is a difference (docs/protocol.md §14.1)."""
     files = {}
     for path in sorted(root.rglob("*")):
-        if "__pycache__" in path.relative_to(root).parts or path.suffix in (".pyc", ".pyo"):
-            continue
         if path.is_file():
             h = hashlib.sha256()
             with path.open("rb") as f:

@@ -8,6 +8,7 @@ import copy
 import functools
 import hashlib
 import http.server
+import importlib.util
 import json
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from typer.testing import CliRunner
 from scrutin.cli.main import _register, app
 from scrutin.crypto.encoding import canonical_json, fingerprint
 from scrutin.verify.seals import code_files, package_dir, verify_seals
+from tests.tampering import plant_pyc
 
 KEY = nacl.signing.SigningKey(bytes(range(32)))
 PUBLIC = bytes(KEY.verify_key).hex()
@@ -79,7 +81,7 @@ def closing(
 
 @pytest.fixture
 def package(tmp_path: Path) -> Path:
-    """A small package tree standing for the sealed code (with a bytecode cache to ignore)."""
+    """A small package tree standing for the sealed code (with a bytecode cache, sealed too)."""
     root = tmp_path / "checkout" / "src" / "scrutin"
     (root / "platform" / "__pycache__").mkdir(parents=True)
     (root / "__init__.py").write_text("")
@@ -136,8 +138,12 @@ def test_single_documents_saved_next_to_the_bundle_count_once(
     )
 
 
-def test_the_code_list_ignores_bytecode_and_finds_the_package(package: Path) -> None:
-    assert sorted(code_files(package)) == ["__init__.py", "platform/cast.py"]
+def test_issue_19_16_the_code_list_includes_bytecode_and_finds_the_package(
+    package: Path,
+) -> None:
+    assert sorted(code_files(package)) == [
+        "__init__.py", "platform/__pycache__/cast.cpython-311.pyc", "platform/cast.py"
+    ]  # fmt: skip
     assert package_dir(package.parents[1]) == package  # a checkout: src/scrutin
     assert package_dir(package.parent) == package  # site-packages: scrutin/
     assert package_dir(package) == package
@@ -310,3 +316,33 @@ def test_cli_verify_seals_exit_codes(tmp_path: Path, package: Path) -> None:
     assert result.exit_code == 1 and "signature invalide" in result.output
     result = runner.invoke(app, ["verify", "--code", str(package)])
     assert result.exit_code == 2
+
+
+def test_issue_19_16_a_planted_pyc_runs_and_the_code_seal_names_it(tmp_path: Path) -> None:
+    """The attack: a ``.pyc`` with the source's timestamp and size runs instead of the source.
+    The verifier's code list must see it (it used to skip ``__pycache__``)."""
+    package = tmp_path / "site" / "scrutin"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "cast.py").write_text("ACCEPTED = 'urne'  # the sealed source\n")
+    before = code_files(package)
+    pyc = plant_pyc(package / "cast.py", "ACCEPTED = 'ail'")
+    spec = importlib.util.spec_from_file_location("planted_cast", package / "cast.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.ACCEPTED == "ail"  # the source is unchanged, the planted bytecode ran
+    assert "'urne'" in (package / "cast.py").read_text()
+    name = pyc.relative_to(package).as_posix()
+    assert code_files(package).keys() - before.keys() == {name}
+    urns = [urn_seal("011-C", 1)]
+    seal = platform_seal(1, None, urns, before, {"a.js": H}, 11)
+    folder = tmp_path / "seals"
+    folder.mkdir()
+    (folder / "scellements.json").write_text(json.dumps({
+        "format": "scrutin-seals/v1", "platform": [seal], "unseals": [], "urns": urns,
+        "closings": [], "elections": {"011-C": election("011-C")}}))  # fmt: skip
+    _register()
+    result = CliRunner().invoke(app, ["verify", "--seals", str(folder), "--code", str(package)])
+    assert result.exit_code == 1, result.output
+    assert f"{name} ajouté" in result.output

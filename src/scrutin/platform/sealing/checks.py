@@ -2,7 +2,8 @@
 
 For each urn seal: its signature, the election in force, the electors list (the CELE control
 list's fingerprint), the candidatures in force, the trustees of the finalized ceremony. For the
-platform seal in force: every code file and served asset. For each closing seal: the ballots
+platform seal in force: every file of the installed package (bytecode caches included) and every
+asset as served (``STATIC_ROOT`` once collected). For each closing seal: the ballots
 file and the émargement list. Only reads (SELECT): it can run during the vote (CCTP 4.2.2.2).
 """
 
@@ -110,7 +111,7 @@ def check_platform_seal(seal: PlatformSeal, code_root: Path | None = None) -> li
     return [
         Finding(not code_diff, f"{what} : code", code_diff or f"{len(code)} fichiers identiques"),
         Finding(not assets_diff, f"{what} : ressources servies",
-                assets_diff or f"{len(assets)} fichiers identiques"),
+                f"{assets_diff or f'{len(assets)} fichiers identiques'} ({docs.assets_source()})"),
     ]  # fmt: skip
 
 

@@ -1,9 +1,11 @@
 """The signed documents of the seals (docs/protocol.md §14) and the digests they hold.
 
 * ``code_files``: SHA-256 of every file of the installed ``scrutin`` package (Python code,
-  templates, static files, JSON catalogues), bytecode caches excepted;
-* ``asset_files``: SHA-256 of every static asset the platform serves, found as
-  ``collectstatic`` finds them (the staticfiles finders, first match wins);
+  templates, static files, JSON catalogues) *including* bytecode caches: a ``.pyc`` is code that
+  runs, so one planted after the seal is a file added (docs/protocol.md §14.1);
+* ``asset_files``: SHA-256 of every static asset the platform serves: the files of
+  ``STATIC_ROOT`` once ``collectstatic`` has filled it (what the web server serves), else the
+  files the staticfiles finders find (what Django serves itself, first match wins);
 * ``emargements_document``: the canonical émargement list of an urn (``scrutin-emargements/v1``);
 * ``signed``: a document completed with the platform key and its Ed25519 signature over JCS.
 """
@@ -11,7 +13,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,25 +53,48 @@ def package_root() -> Path:
     return Path(scrutin.__file__).resolve().parent
 
 
-def _package_paths(root: Path) -> Iterator[Path]:
-    for path in sorted(root.rglob("*")):
-        if "__pycache__" in path.relative_to(root).parts or path.suffix in (".pyc", ".pyo"):
-            continue
-        if path.is_file():
-            yield path
+def _tree_files(root: Path) -> dict[str, str]:
+    """``{path relative to root, POSIX: SHA-256}`` of every file under ``root``, none left out."""
+    return {
+        p.relative_to(root).as_posix(): file_digest(p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def code_files(root: Path | None = None) -> dict[str, str]:
-    """``{path relative to the package, POSIX: SHA-256}`` of every file of the package."""
-    base = root or package_root()
-    return {p.relative_to(base).as_posix(): file_digest(p) for p in _package_paths(base)}
+    """``{path relative to the package, POSIX: SHA-256}`` of every file of the package,
+    ``__pycache__`` included (production runs without writing bytecode, docs/ops.md)."""
+    return _tree_files(root or package_root())
+
+
+def collected_root() -> Path | None:
+    """``STATIC_ROOT`` if ``collectstatic`` has put files in it: what the web server serves."""
+    from django.conf import settings
+
+    root = getattr(settings, "STATIC_ROOT", None)
+    if not root or not Path(root).is_dir() or not any(Path(root).iterdir()):
+        return None
+    return Path(root)
+
+
+def assets_source() -> str:
+    """Where the served assets are read from, in French for the reports."""
+    root = collected_root()
+    if root is not None:
+        return f"fichiers servis depuis STATIC_ROOT ({root})"
+    return "fichiers des applications (collectstatic non exécuté : servis par Django)"
 
 
 def asset_files() -> dict[str, str]:
-    """``{path under STATIC_URL: SHA-256}`` of every static asset served, as collectstatic
-    would collect them (the first finder that has a path wins)."""
+    """``{path under STATIC_URL: SHA-256}`` of every static asset served: every file of
+    ``STATIC_ROOT`` when it has been collected (a file changed there after ``collectstatic`` is
+    what visitors get), else the files the staticfiles finders serve (first finder wins)."""
     from django.contrib.staticfiles import finders
 
+    root = collected_root()
+    if root is not None:
+        return _tree_files(root)
     files: dict[str, str] = {}
     for finder in finders.get_finders():
         for path, storage in finder.list(STATIC_IGNORE):
