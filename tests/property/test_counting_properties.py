@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -11,8 +12,9 @@ from scrutin.core.counting import Ballot, count
 from scrutin.core.counting.majority import pick_most_voted
 from scrutin.core.counting.methods import allocate, divisor_sequence
 from scrutin.core.counting.presets import PRESETS
+from scrutin.core.counting.result import Split
 from scrutin.core.counting.rules import Method, TieRule
-from tests.strategies.counting import candidates, party_lists, vote_tables
+from tests.strategies.counting import candidates, party_lists, regional_lists, vote_tables
 
 SETTINGS = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 methods = st.sampled_from(list(Method))
@@ -137,3 +139,46 @@ def test_property_most_voted_pick_never_skips_a_better_candidate(cands: tuple, s
             c for c in cands if c.name not in chosen and (gap is None or c.name not in gap.between)
         ]
         assert all(c.votes <= weakest for c in losers)
+
+
+def _regional(lists: tuple, seats: int) -> Ballot:
+    total = sum(lst.votes for lst in lists)
+    return Ballot(rules=PRESETS["regional"].rules, preset="regional", round=2, seats=seats,
+                  registered=total, voters=total, lists=lists)  # fmt: skip
+
+
+def _list_level(result: object) -> tuple:
+    return (result.seats, result.bonus, result.allocation, [c.seats for c in result.choices])  # type: ignore[attr-defined]
+
+
+@SETTINGS
+@given(regional_lists(), st.integers(min_value=1, max_value=60), st.data())
+def test_property_issue_19_regional_totals_alone_give_the_list_level_allocation(
+    lists: tuple, seats: int, data: st.DataObject
+) -> None:
+    """L338 needs only the region's totals; L338-1 then splits each list's seats among its
+    sections without changing them. With totals only, or with sections for some lists only,
+    the list-level allocation is the same and the result says how far the split went."""
+    assume(sum(lst.votes for lst in lists) > 0)
+    full = count(_regional(lists, seats))
+    totals = count(_regional(tuple(replace(lst, sections={}) for lst in lists), seats))
+    assert _list_level(totals) == _list_level(full)
+    assert totals.departmental_split is Split.NONE and totals.section_seats is None
+    assert any("niveau régional seulement" in n for n in totals.notes)
+    assert full.seats is not None and full.section_seats is not None
+    assert full.departmental_split is Split.ALL
+    for lst in lists:
+        split = sum(full.section_seats[lst.name].values())
+        gaps = sum(u.seats for u in full.undecided if u.between[:1] and
+                   u.between[0].startswith(f"{lst.name} / "))  # fmt: skip
+        assert split + gaps == full.seats[lst.name]
+    kept = data.draw(st.sets(st.sampled_from([lst.name for lst in lists])), label="with sections")
+    assume(kept)
+    partial = count(_regional(tuple(lst if lst.name in kept else replace(lst, sections={})
+                                    for lst in lists), seats))  # fmt: skip
+    assert _list_level(partial) == _list_level(full)
+    assert set(partial.section_seats or {}) == kept
+    unsplit = {n for n in full.seats if n not in kept and full.seats[n] > 0}
+    assert partial.departmental_split is (Split.PARTIAL if unsplit else Split.ALL)
+    for name in unsplit:
+        assert any(f"« {name} » n'a pas de voix par section" in n for n in partial.notes)

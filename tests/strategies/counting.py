@@ -6,7 +6,14 @@ from datetime import date
 
 from hypothesis import strategies as st
 
-from scrutin.core.counting.model import Candidate, CandidateName, ListName, PartyList, Person
+from scrutin.core.counting.model import (
+    Candidate,
+    CandidateName,
+    ListName,
+    PartyList,
+    Person,
+    SectionName,
+)
 
 names = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=6)
 birth_dates = st.dates(min_value=date(1930, 1, 1), max_value=date(2006, 12, 31))
@@ -45,3 +52,18 @@ def candidates(draw: st.DrawFn, min_size: int = 1, max_size: int = 10) -> tuple[
         )
         for k in keys
     )
+
+
+@st.composite
+def regional_lists(
+    draw: st.DrawFn, max_lists: int = 6, max_sections: int = 5
+) -> tuple[PartyList, ...]:
+    """Lists of a regional election with their votes per departmental section (L338-1); each
+    list's region-wide total is the sum of its sections."""
+    table = draw(vote_tables(min_lists=1, max_lists=max_lists, max_votes=1))
+    departments = [SectionName(f"D{i}") for i in range(1, draw(st.integers(1, max_sections)) + 1)]
+    result = []
+    for name in table:
+        sections = {d: draw(st.integers(min_value=0, max_value=50_000)) for d in departments}
+        result.append(PartyList(ListName(name), sum(sections.values()), sections=sections))
+    return tuple(result)

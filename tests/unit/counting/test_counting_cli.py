@@ -81,6 +81,21 @@ def test_cli_seats_counts_each_preset_of_the_issue(preset: str, tmp_path: Path) 
     assert "votes_cast" in result
 
 
+def test_issue_19_cli_seats_regional_from_region_totals_says_no_departmental_split() -> None:
+    totals = {
+        **EXAMPLES["regional"],
+        "lists": [{"name": "A", "votes": 60}, {"name": "B", "votes": 30}],
+    }
+    del totals["sections"]
+    outcome = runner.invoke(_app(), ["seats", "-"], input=json.dumps(totals))
+    assert outcome.exit_code == 0, outcome.output
+    result = json.loads(outcome.stdout)
+    assert result["seats"] == EXPECTED["regional"]["seats"]
+    assert result["departmental_split"] == "none" and "sections" not in result
+    with_sections = runner.invoke(_app(), ["seats", "-"], input=json.dumps(EXAMPLES["regional"]))
+    assert json.loads(with_sections.stdout)["departmental_split"] == "all"
+
+
 def test_cli_seats_reads_standard_input() -> None:
     outcome = runner.invoke(_app(), ["seats", "-"], input=json.dumps(EXAMPLES["european"]))
     assert outcome.exit_code == 0

@@ -74,6 +74,21 @@ def test_regional_2004_ile_de_france_round_two_bonus_and_seats() -> None:
     assert result["seats"] == {"Huchon": 130, "Copé": 64, "Le Pen": 15}
 
 
+def test_issue_19_regional_2004_ile_de_france_from_region_totals_with_the_preset_alone() -> None:
+    """The same published figures with the ``regional`` preset as it stands (sections on): a
+    user with only the region-wide list totals gets the list-level allocation (L338: bonus,
+    5 % threshold, highest average) — 130 / 64 / 15 as published — and the result says the
+    departmental split (L338-1) was not made."""
+    votes = {"Huchon": 1_922_546, "Copé": 1_593_559, "Le Pen": 395_481}
+    total = sum(votes.values())
+    result = count_json({"preset": "regional", "round": 2, "seats": 209, "registered": total,
+                         "voters": total, "lists": [{"name": n, "votes": v} for n, v in votes.items()]})  # fmt: skip
+    assert result["bonus"]["list"] == "Huchon" and result["bonus"]["seats"] == 53
+    assert result["seats"] == {"Huchon": 130, "Copé": 64, "Le Pen": 15}
+    assert result["departmental_split"] == "none" and "sections" not in result
+    assert any("niveau régional seulement" in note for note in result["notes"])
+
+
 REGIONAL_ANNEX: dict[str, dict[str, int]] = {
     "L1": {"D1": 1_149, "D2": 62_366, "D3": 132_833, "D4": 203_511, "D5": 143_200},
     "L2": {"D1": 3_380, "D2": 14_244, "D3": 35_629, "D4": 66_521, "D5": 25_698},
@@ -120,6 +135,25 @@ def test_regional_annex_example_quarter_bonus_quotient_and_sections() -> None:
         assert sum(result["sections"][name].values()) == seats
     # L338-1: sections by the same highest-average rule, applied within each list.
     assert result["section_allocations"]["L1"]["seats"] == result["seats"]["L1"]
+    assert result["departmental_split"] == "all"
+
+
+def test_issue_19_regional_annex_sections_for_some_lists_only() -> None:
+    """The annex's figures with L4's departmental votes missing (only its regional total): the
+    list-level seats are the guide's, L1–L3 are split among their sections, L4 is named as not
+    split."""
+    full = count_json(_regional_annex())
+    doc = _regional_annex()
+    for per_list in doc["sections"].values():
+        del per_list["L4"]
+    doc["lists"] = [{"name": n} if n != "L4" else {"name": n, "votes": sum(REGIONAL_ANNEX[n].values())}
+                    for n in REGIONAL_ANNEX]  # fmt: skip
+    result = count_json(doc)
+    assert result["seats"] == full["seats"] and result["allocation"] == full["allocation"]
+    assert result["departmental_split"] == "partial"
+    assert set(result["sections"]) == {"L1", "L2", "L3"}
+    assert result["sections"]["L1"] == full["sections"]["L1"]
+    assert any("« L4 » n'a pas de voix par section" in note for note in result["notes"])
 
 
 def test_municipal_l262_worked_example_19_seats() -> None:

@@ -469,6 +469,8 @@ def result_to_json(result: Result) -> dict[str, Any]:
         }
     if result.allocation is not None:
         out["allocation"] = _allocation(result.allocation)
+    if result.departmental_split is not None:
+        out["departmental_split"] = result.departmental_split.value
     if result.section_seats is not None:
         out["sections"] = {k: dict(v) for k, v in result.section_seats.items()}
         out["section_allocations"] = {

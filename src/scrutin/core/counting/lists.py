@@ -14,7 +14,13 @@ from datetime import date
 from scrutin.core.counting.errors import CountingInputError
 from scrutin.core.counting.methods import Allocation, allocate
 from scrutin.core.counting.model import Ballot, PartyList, Person, SectionName
-from scrutin.core.counting.result import BonusResult, ChoiceResult, Result, Undecided
+from scrutin.core.counting.result import (
+    BonusResult,
+    ChoiceResult,
+    Result,
+    Split,
+    Undecided,
+)
 from scrutin.core.counting.rules import Bonus, Kind, Rounding
 from scrutin.core.counting.thresholds import absolute_majority, reaches
 from scrutin.core.counting.ties import Contender, break_tie, mean_birth
@@ -171,8 +177,11 @@ def count_list_ballot(ballot: Ballot) -> Result:
     elected = _elected_in_order(ballot, bonus_result, bonus_count, allocation, notes)
     section_seats: dict[str, dict[str, int]] | None = None
     section_allocations: dict[str, Allocation] = {}
+    split: Split | None = None
     if rules.sections:
-        section_seats, section_allocations, elected, extra = _sections(ballot, seats, notes)
+        split, section_seats, section_allocations, elected, extra = _split_sections(
+            ballot, seats, elected, notes
+        )
         undecided.extend(extra)
     choices = tuple(
         ChoiceResult(
@@ -195,6 +204,7 @@ def count_list_ballot(ballot: Ballot) -> Result:
         bonus=bonus_result,
         section_seats=section_seats,
         section_allocations=section_allocations,
+        departmental_split=split,
         notes=tuple(notes),
     )
 
@@ -231,20 +241,48 @@ def _elected_in_order(
     return order
 
 
+def _split_sections(
+    ballot: Ballot, seats: Mapping[str, int], elected: list[str], notes: list[str]
+) -> tuple[
+    Split, dict[str, dict[str, int]] | None, dict[str, Allocation], list[str], list[Undecided]
+]:
+    """The departmental split (L338-1) of the lists whose votes per section are given.
+
+    The list-level allocation (bonus, threshold, highest average, L338) needs only the region's
+    totals: without any section the result stops there and says so; a list with seats but no
+    sections keeps its regional seats unsplit, and is named."""
+    if not any(lst.sections for lst in ballot.lists):
+        notes.append(
+            "Répartition au niveau régional seulement : aucune voix par section départementale "
+            "n'a été fournie, les sièges de chaque liste ne sont pas répartis entre ses "
+            "sections (Code électoral, art. L338-1)."
+        )
+        return Split.NONE, None, {}, elected, []
+    unsplit = [lst for lst in ballot.lists if not lst.sections and seats[lst.name] > 0]
+    section_seats, allocations, by_section, undecided = _sections(ballot, seats, notes)
+    if not unsplit:
+        return Split.ALL, section_seats, allocations, by_section, undecided
+    for lst in unsplit:
+        notes.append(
+            f"La liste « {lst.name} » n'a pas de voix par section départementale : ses "
+            f"{seats[lst.name]} siège(s) sont attribués au niveau régional, sans répartition "
+            "entre sections."
+        )
+    regional_people = {p.name for lst in unsplit for p in lst.candidates}
+    by_section += [name for name in elected if name in regional_people]
+    return Split.PARTIAL, section_seats, allocations, by_section, undecided
+
+
 def _sections(
     ballot: Ballot, seats: Mapping[str, int], notes: list[str]
 ) -> tuple[dict[str, dict[str, int]], dict[str, Allocation], list[str], list[Undecided]]:
-    """L338-1: each list's seats shared among its departmental sections."""
+    """L338-1: each list's seats shared among its departmental sections (lists with sections)."""
     section_seats: dict[str, dict[str, int]] = {}
     allocations: dict[str, Allocation] = {}
     elected: list[str] = []
     undecided: list[Undecided] = []
     for lst in ballot.lists:
         if not lst.sections:
-            if seats[lst.name] > 0:
-                raise CountingInputError(
-                    f"La liste « {lst.name} » n'a pas de voix par section départementale."
-                )
             continue
         people = lst.section_candidates
 

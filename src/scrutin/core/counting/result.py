@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from scrutin.core.counting.methods import Allocation
@@ -47,6 +48,17 @@ class BonusResult:
     decided_by: tuple[TieRule, ...] = ()
 
 
+class Split(StrEnum):
+    """Regional elections: how far the departmental split (L338-1) could go."""
+
+    ALL = "all"
+    """Every list with seats had its votes per section: its seats are shared among them."""
+    PARTIAL = "partial"
+    """Some lists with seats had no votes per section: their seats stay regional."""
+    NONE = "none"
+    """Region-wide totals only: the list-level allocation (L338) without any split."""
+
+
 @dataclass(frozen=True)
 class QuestionResult:
     name: str
@@ -81,6 +93,8 @@ class Result:
     next_round: int | None = None
     section_seats: Mapping[str, Mapping[str, int]] | None = None
     section_allocations: Mapping[str, Allocation] = field(default_factory=dict)
+    departmental_split: Split | None = None
+    """Regional elections only: whether the seats were split among departmental sections."""
     sectors: tuple[Result, ...] = ()
     regional: Result | None = None
     substitutes_elected: tuple[str, ...] = ()
