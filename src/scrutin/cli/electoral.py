@@ -36,7 +36,7 @@ def _existing(path: Path) -> Path:
 
 
 def _print_text_report(report: object, title: str) -> None:
-    from scrutin.platform.electoral.annex7.issues import Report
+    from scrutin.platform.electoral.annex7.issues import Findings, Report
 
     assert isinstance(report, Report)
     verdict = "ACCEPTÉ" if report.accepted else "REFUSÉ (aucune donnée importée)"
@@ -47,12 +47,38 @@ def _print_text_report(report: object, title: str) -> None:
         where = f"ligne {issue.line}" + (f", {issue.column}" if issue.column else "")
         value = f" [{issue.value}]" if issue.value else ""
         typer.echo(f"  {where}{value} — {kind} : {issue.message}")
+    if report.omitted and isinstance(report.issues, Findings):
+        typer.echo(f"  {report.omitted} autre(s) erreur(s) comptée(s) mais non détaillée(s) :")
+        for k in report.issues.kinds():
+            if k["count"] > k["kept"]:
+                gravity = "bloquantes" if k["blocking"] else "avertissements"
+                typer.echo(f"    {k['column'] or '(ligne entière)'} : {k['count']} {gravity}, "
+                           f"{k['kept']} détaillé(s)")  # fmt: skip
+
+
+def _stored_report(run: object) -> object:
+    """The report of a finished run as saved (kept findings, exact counts)."""
+    from scrutin.platform.electoral.annex7.issues import Findings, Issue, Limits, Report
+    from scrutin.platform.electoral.models import ImportRun
+
+    assert isinstance(run, ImportRun)
+    findings = Findings()
+    findings.extend(
+        Issue(i.line, i.column, i.value, i.blocking, i.message) for i in run.issues.iterator()
+    )
+    saved = run.summary.get("findings") or {}
+    if saved:
+        findings.blocking, findings.warnings = run.blocking, run.warnings
+        findings.announced = 1 if saved.get("stopped_at") else 0
+        findings.counts = {(k["column"], k["blocking"]): k["count"] for k in saved["kinds"]}
+        findings.limits = Limits(per_kind=saved["per_kind"])
+    return Report(rows=run.rows, issues=findings, stopped_at=saved.get("stopped_at"))
 
 
 def _run_import(kind: str, path: Path, fmt: ReportFormat) -> None:
     _django()
     from scrutin.platform.electoral import imports
-    from scrutin.platform.electoral.annex7.issues import Issue, Report
+    from scrutin.platform.electoral.annex7.issues import Report
     from scrutin.platform.electoral.models import ImportRun
 
     run = ImportRun.objects.create(kind=kind, filename=path.name, path=str(path.resolve()))
@@ -66,9 +92,8 @@ def _run_import(kind: str, path: Path, fmt: ReportFormat) -> None:
         run.save()
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    report = Report(rows=run.rows, issues=[
-        Issue(i.line, i.column, i.value, i.blocking, i.message) for i in run.issues.all()
-    ])  # fmt: skip
+    report = _stored_report(run)
+    assert isinstance(report, Report)
     if fmt is ReportFormat.json:
         payload = report.as_json() | {"summary": run.summary, "sha256": run.sha256}
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -119,12 +144,19 @@ def electors_check(
     report: Annotated[
         ReportFormat, typer.Option(help="Format du compte rendu.")
     ] = ReportFormat.text,
+    max_blocking: Annotated[
+        int,
+        typer.Option(help="Arrêter la lecture après ce nombre d'erreurs bloquantes (0 : jamais)."),
+    ] = 10_000,
 ) -> None:
-    """Contrôle un fichier des électeurs sans rien importer. Code de sortie 0 si acceptable."""
+    """Contrôle un fichier des électeurs sans rien importer. Code de sortie 0 si acceptable.
+
+    Le compte rendu détaille les 100 premières erreurs de chaque colonne et compte les autres."""
     from scrutin.platform.electoral.annex7.electors import read_electors
-    from scrutin.platform.electoral.annex7.issues import Report
+    from scrutin.platform.electoral.annex7.issues import Limits, Report
 
     _existing(file)
+    limits = Limits(max_blocking=max_blocking)
     if structure is not None:
         from scrutin.platform.electoral.annex7.electors import index_from_structure_file
 
@@ -145,7 +177,7 @@ def electors_check(
         from scrutin.platform.electoral.imports import structure_index
 
         index = structure_index()
-    result, _checker = read_electors(file, index)
+    result, _checker = read_electors(file, index, limits=limits)
     if report is ReportFormat.json:
         sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False) + "\n")
     else:
@@ -153,6 +185,20 @@ def electors_check(
     raise typer.Exit(0 if result.accepted else 1)
 
 
+imports_app = typer.Typer(help="Fichiers envoyés pour import.", no_args_is_help=True)
+
+
+@imports_app.command("purge")
+def imports_purge() -> None:
+    """Supprime les fichiers envoyés refusés et ceux importés depuis plus de
+    SCRUTIN_IMPORT_RETENTION_DAYS jours (les comptes rendus restent)."""
+    _django()
+    from scrutin.platform.electoral.imports import purge_uploads
+
+    typer.echo(f"Fichiers supprimés : {purge_uploads()}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(structure_app, name="structure")
     app.add_typer(electors_app, name="electors")
+    app.add_typer(imports_app, name="imports")

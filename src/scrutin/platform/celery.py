@@ -15,3 +15,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scrutin.platform.settings")
 app = Celery("scrutin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Daily housekeeping run by ``celery -A scrutin.platform beat``: refused uploads and imported
+# ones past ``SCRUTIN_IMPORT_RETENTION_DAYS`` are deleted (docs/fr/import-electeurs.md).
+app.conf.beat_schedule = {
+    "purge-uploads": {"task": "electoral.purge_uploads", "schedule": 24 * 3600},
+}

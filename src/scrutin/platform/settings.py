@@ -155,6 +155,11 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads are streamed to a temporary file
+# Imports (issue 19): findings kept per kind (the others are counted), blocking findings after
+# which reading stops (0: read to the end), days an imported file is kept (refused: deleted).
+SCRUTIN_IMPORT_FINDINGS_PER_KIND = int(os.environ.get("SCRUTIN_IMPORT_FINDINGS_PER_KIND", "100"))
+SCRUTIN_IMPORT_MAX_BLOCKING = int(os.environ.get("SCRUTIN_IMPORT_MAX_BLOCKING", "10000"))
+SCRUTIN_IMPORT_RETENTION_DAYS = int(os.environ.get("SCRUTIN_IMPORT_RETENTION_DAYS", "30"))
 
 LOGIN_URL = "/gestion/connexion/"
 LOGIN_REDIRECT_URL = "/gestion/"

@@ -8,21 +8,26 @@ is sealed. On PostgreSQL electors are streamed with ``COPY``; memory does not gr
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from scrutin.record.writer import file_digest
 
+from ..accounts.perimeters import can_access_cci
 from .annex7 import electors as annex_electors
 from .annex7 import structure as annex_structure
 from .annex7.csvfile import CsvSource
 from .annex7.electors import StructureIndex
-from .annex7.issues import FileRejected, Issue, Report
+from .annex7.issues import FileRejected, Findings, Issue, Limits, Report
 from .fingerprints import refresh as refresh_fingerprints
 from .models import Category, Cci, Elector, ImportIssue, ImportRun, Question, Urn
 
@@ -58,24 +63,53 @@ class StructureDiff:
                 "unchanged": self.unchanged}  # fmt: skip
 
 
-def _save_issues(run: ImportRun, issues: list[Issue]) -> None:
-    batch = [
-        ImportIssue(run=run, line=i.line, column=i.column, value=i.value[:2000],
-                    blocking=i.blocking, message=i.message)
-        for i in issues
-    ]  # fmt: skip
-    ImportIssue.objects.bulk_create(batch, batch_size=2000)
+ISSUE_BATCH = 1000
 
 
-def _finish(run: ImportRun, report: Report, summary: dict[str, Any]) -> ImportRun:
+def limits() -> Limits:
+    """What a report keeps (``SCRUTIN_IMPORT_FINDINGS_PER_KIND``) and the ceiling of blocking
+    findings after which reading stops (``SCRUTIN_IMPORT_MAX_BLOCKING``, 0 for none)."""
+    return Limits(
+        per_kind=settings.SCRUTIN_IMPORT_FINDINGS_PER_KIND,
+        max_blocking=settings.SCRUTIN_IMPORT_MAX_BLOCKING,
+    )
+
+
+def save_issues(run: ImportRun, issues: Iterable[Issue]) -> None:
+    """Write the findings in batches of :data:`ISSUE_BATCH` rows."""
+    batch: list[ImportIssue] = []
+    for i in issues:
+        batch.append(ImportIssue(run=run, line=i.line, column=i.column[:60], value=i.value[:2000],
+                                 blocking=i.blocking, message=i.message))  # fmt: skip
+        if len(batch) >= ISSUE_BATCH:
+            ImportIssue.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        ImportIssue.objects.bulk_create(batch)
+
+
+def findings_summary(report: Report) -> dict[str, Any]:
+    """What the report page says of a capped report: exact counts per kind, what was left out,
+    where reading stopped (empty when every finding was kept)."""
+    if not (report.omitted or report.stopped_at is not None):
+        return {}
+    assert isinstance(report.issues, Findings)
+    per_kind = report.issues.limits.per_kind if report.issues.limits else 0
+    return {"findings": {"omitted": report.omitted, "stopped_at": report.stopped_at,
+                         "per_kind": per_kind, "kinds": report.issues.kinds()}}  # fmt: skip
+
+
+def finish(run: ImportRun, report: Report, summary: dict[str, Any]) -> ImportRun:
+    """Save the findings, then the outcome: a run shows its status only once its report is
+    complete (issue 19)."""
+    save_issues(run, report.issues)
     run.rows = report.rows
     run.blocking = report.blocking
     run.warnings = report.warnings
     run.status = ImportRun.Status.ACCEPTED if report.accepted else ImportRun.Status.REJECTED
-    run.summary = summary
+    run.summary = summary | findings_summary(report)
     run.finished_at = timezone.now()
     run.save()
-    _save_issues(run, report.issues)
     return run
 
 
@@ -93,7 +127,7 @@ def import_structure(run: ImportRun) -> ImportRun:
     """
     path = Path(run.path)
     run.sha256 = file_digest(path)
-    specs, report = annex_structure.read_structure(path)
+    specs, report = annex_structure.read_structure(path, limits())
     diff = StructureDiff()
     if report.accepted:
         with transaction.atomic():
@@ -115,7 +149,7 @@ def import_structure(run: ImportRun) -> ImportRun:
                 _apply_structure(specs, existing, diff)
             else:
                 diff = StructureDiff()
-    return _finish(run, report, {"diff": diff.as_json(), "urns": len(specs)})
+    return finish(run, report, {"diff": diff.as_json(), "urns": len(specs)})
 
 
 def _refuse_dropping_candidatures(
@@ -188,19 +222,78 @@ def structure_index() -> dict[str, StructureIndex]:
     return {cci: StructureIndex(cci, mapping) for cci, mapping in urns.items()}
 
 
+PEEK_BYTES = 1 << 16
+
+
 def peek_cci(path: Path) -> str | None:
-    """The CODE CCI of the first elector row, to know which list a file replaces."""
-    try:
-        with CsvSource(path) as source:
-            layout, rows = source.layout_rows(
-                annex_electors.COLUMNS, annex_electors.starts_with_code
-            )
-            row = next(rows, None)
-            if row is None or len(row[1]) <= layout.positions[0]:
-                return None
-            return row[1][layout.positions[0]].strip() or None
-    except FileRejected:
+    """The CODE CCI of the first elector row, to know which list a file replaces.
+
+    Only the first :data:`PEEK_BYTES` bytes are read (their complete lines), so the web request
+    that checks the uploader's perimeter does bounded work whatever the file (issue 19); the
+    job reads the whole file and refuses any row of another CCI."""
+    with path.open("rb") as fh:
+        head = fh.read(PEEK_BYTES)
+    if len(head) == PEEK_BYTES:
+        head = head[: head.rfind(b"\n") + 1]
+    if not head.strip():
         return None
+    with tempfile.TemporaryDirectory() as folder:
+        sample = Path(folder) / "debut.csv"
+        sample.write_bytes(head)
+        try:
+            with CsvSource(sample) as source:
+                layout, rows = source.layout_rows(
+                    annex_electors.COLUMNS, annex_electors.starts_with_code
+                )
+                row = next(rows, None)
+                if row is None or len(row[1]) <= layout.positions[0]:
+                    return None
+                return row[1][layout.positions[0]].strip() or None
+        except FileRejected:
+            return None
+
+
+def uploads_folder() -> Path:
+    """Where the web pages keep uploaded files until their import ends (``MEDIA_ROOT/imports``)."""
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def discard_upload(run: ImportRun) -> None:
+    """Delete a run's file if it is a web upload (a file named on the command line is the
+    user's own and stays); the run keeps its name and SHA-256."""
+    path = Path(run.path)
+    if path.parent.resolve() == uploads_folder().resolve():
+        path.unlink(missing_ok=True)
+
+
+def purge_uploads(now: datetime | None = None) -> int:
+    """Delete the uploads of refused or failed runs, and those of imported runs older than
+    ``SCRUTIN_IMPORT_RETENTION_DAYS``; return how many files were deleted (issue 19)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SCRUTIN_IMPORT_RETENTION_DAYS)
+    folder = uploads_folder().resolve()
+    if not folder.is_dir():
+        return 0
+    done = (ImportRun.Status.REJECTED, ImportRun.Status.FAILED)
+    runs = ImportRun.objects.filter(
+        Q(status__in=done) | Q(status=ImportRun.Status.ACCEPTED, finished_at__lt=cutoff)
+    ).values_list("path", flat=True)
+    deleted = 0
+    for name in runs.iterator(chunk_size=2000):
+        path = Path(name)
+        if path.parent.resolve() == folder and path.exists():
+            path.unlink(missing_ok=True)
+            deleted += 1
+    # A file no run names (a request that failed after saving it) goes after the retention too.
+    known = None
+    for path in uploads_folder().glob("*"):
+        if datetime.fromtimestamp(path.stat().st_mtime, tz=UTC) < cutoff:
+            if known is None:
+                known = set(ImportRun.objects.values_list("path", flat=True))
+            if str(path) not in known:
+                path.unlink(missing_ok=True)
+                deleted += 1
+    return deleted
 
 
 class _SqliteSink:
@@ -242,6 +335,11 @@ def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportR
         pass
 
     report = Report()
+    user = run.created_by
+    if cci_code and user is not None and not can_access_cci(user, cci_code):
+        raise ImportRefused(
+            f"Ce fichier concerne la CCI {cci_code}, qui n'est pas dans votre périmètre."
+        )
     try:
         with transaction.atomic():
             if cci_code in index:
@@ -259,12 +357,12 @@ def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportR
                     raw = cursor.cursor
                     with raw.copy(copy_sql) as copy:
                         report, checker = annex_electors.read_electors(
-                            path, index, copy.write_row, progress, digest
+                            path, index, copy.write_row, progress, digest, limits()
                         )
             else:
                 sqlite_sink = _SqliteSink()
                 report, checker = annex_electors.read_electors(
-                    path, index, sqlite_sink, progress, digest
+                    path, index, sqlite_sink, progress, digest, limits()
                 )
                 if report.accepted:
                     sqlite_sink.flush()
@@ -286,4 +384,4 @@ def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportR
     except _Rollback:
         summary = {}
     run.sha256 = digest.hexdigest() if report.rows else file_digest(path)
-    return _finish(run, report, summary)
+    return finish(run, report, summary)

@@ -23,6 +23,7 @@ def read_progress(run_id: int) -> int:
 @shared_task(name="electoral.run_import")  # type: ignore[untyped-decorator]  # celery ships no types
 def run_import(run_id: int) -> str:
     run = ImportRun.objects.get(pk=run_id)
+    imports.purge_uploads()  # housekeeping also where no Celery beat runs (the demo)
     run.status = ImportRun.Status.RUNNING
     run.save(update_fields=["status"])
     try:
@@ -41,8 +42,16 @@ def run_import(run_id: int) -> str:
         run.save()
         raise
     finally:
+        if run.status != ImportRun.Status.ACCEPTED:
+            imports.discard_upload(run)  # a refused upload is deleted at once (issue 19)
         jobs.mark_finished(KIND, run_id)
     return str(run.status)
+
+
+@shared_task(name="electoral.purge_uploads")  # type: ignore[untyped-decorator]
+def purge_uploads() -> int:
+    """Daily (Celery beat): refused uploads and imported ones past their retention."""
+    return imports.purge_uploads()
 
 
 def dispatch(run: ImportRun) -> None:

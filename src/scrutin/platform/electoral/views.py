@@ -24,7 +24,7 @@ from ..audit.journal import record_event
 from . import changes, control, imports, tasks
 from .annex7.electors import COLUMNS, FIELDS
 from .annex7.issues import Issue, report_csv
-from .forms import DecisionForm, ElectorForm, UploadForm
+from .forms import MAX_UPLOAD, TOO_LARGE, DecisionForm, ElectorForm, UploadForm
 from .models import Cci, Elector, ImportRun, Urn
 
 PERMISSION = "electoral.manage_electoral_data"
@@ -81,6 +81,14 @@ def _save_upload(upload: Any) -> Path:
     return path
 
 
+def _too_large(request: HttpRequest) -> bool:
+    """A body announced larger than the cap is refused before Django reads it (issue 19)."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD + (1 << 20)
+    except ValueError:
+        return True
+
+
 @authorised
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, kind: str) -> HttpResponse:
@@ -88,6 +96,11 @@ def upload(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     if kind == ImportRun.Kind.STRUCTURE and not is_national(request.user):
         raise PermissionDenied  # the structure covers every CCI: CCI France only
+    if request.method == "POST" and _too_large(request):
+        form = UploadForm(data={})
+        form.errors["file"] = form.error_class([TOO_LARGE])  # the body is never parsed
+        return render(request, "electoral/upload.html",
+                      {"form": form, "kind": ImportRun.Kind(kind)}, status=413)  # fmt: skip
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -20,6 +20,11 @@ from typing import Any
 from .issues import FileRejected, Issue
 
 _CHUNK = 1 << 20
+# A physical line longer than this is refused before it is split into fields: no annex file
+# comes close (an electors row is under 2,000 characters), and a row's memory stays bounded.
+MAX_LINE = 1 << 16
+# A header wider than this is refused (the annex files have at most 37 columns).
+MAX_COLUMNS = 200
 # Bytes that Windows-1252 leaves undefined: a file containing them is in neither accepted encoding.
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 csv.field_size_limit(1 << 20)
@@ -74,7 +79,8 @@ def detect_encoding(path: Path, digest: Any = None) -> str:
             except UnicodeDecodeError:
                 utf8 = False
                 fh.seek(0)
-                seen_high.update(b for b in set(fh.read()) if b >= 0x80)
+                while chunk := fh.read(_CHUNK):
+                    seen_high.update(b for b in set(chunk) if b >= 0x80)
     if utf8:
         return "utf-8-sig"
     if seen_high & _CP1252_UNDEFINED:
@@ -83,6 +89,18 @@ def detect_encoding(path: Path, digest: Any = None) -> str:
             "Enregistrez-le en CSV UTF-8."
         )
     return "cp1252"
+
+
+def _french_number(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def _too_long(line: int) -> FileRejected:
+    return FileRejected(
+        f"La ligne {line} dépasse {_french_number(MAX_LINE)} caractères : ce n'est pas une ligne "
+        "du fichier attendu (séparateur ou fin de ligne manquants ?).",
+        line=line,
+    )
 
 
 def _sniff_delimiter(header: str) -> str:
@@ -109,6 +127,13 @@ class Layout:
 
 def match_header(first_row: Sequence[str], columns: Sequence[str], looks_like_data: bool) -> Layout:
     """Map the file's columns to the annex's, by name; a headerless file is read by position."""
+    if len(first_row) > MAX_COLUMNS:
+        raise FileRejected(
+            f"La première ligne compte {_french_number(len(first_row))} colonnes ; le fichier attendu en a "
+            f"{len(columns)} (au plus {MAX_COLUMNS} acceptées, colonnes inconnues comprises). "
+            "Vérifiez qu'il s'agit du bon fichier et de son séparateur.",
+            line=1,
+        )
     wanted = {normalise_name(c): i for i, c in enumerate(columns)}
     found: dict[int, int] = {}
     unknown: list[str] = []
@@ -156,11 +181,33 @@ class CsvSource:
         self._raw = path.open("rb")
         self._fh = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
         try:
-            self.delimiter = _sniff_delimiter(self._fh.readline())
+            self.delimiter = _sniff_delimiter(self._first_line())
             self._fh.seek(0)
         except BaseException:
             self._fh.close()
             raise
+
+    def _first_line(self) -> str:
+        """The first non-blank line, read in bounded pieces."""
+        for number, text in enumerate(self._lines(), start=1):
+            if text.strip():
+                return text
+            if number >= MAX_LINE:
+                raise FileRejected(
+                    f"Le fichier commence par plus de {_french_number(MAX_LINE)} lignes vides : "
+                    "ce n'est pas un fichier CSV attendu."
+                )
+        raise FileRejected("Le fichier ne contient que des lignes vides : aucune donnée à lire.")
+
+    def _lines(self) -> Iterator[str]:
+        """The physical lines, each at most :data:`MAX_LINE` characters (else refused)."""
+        readline = self._fh.readline
+        number = 0
+        while text := readline(MAX_LINE + 1):
+            number += 1
+            if len(text) > MAX_LINE:
+                raise _too_long(number)
+            yield text
 
     def close(self) -> None:
         self._fh.close()
@@ -193,7 +240,7 @@ class CsvSource:
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Yield ``(line, fields)`` for every non-blank row; ``line`` is where the row starts."""
-        reader = csv.reader(self._fh, delimiter=self.delimiter, quotechar='"', strict=False)
+        reader = csv.reader(self._lines(), delimiter=self.delimiter, quotechar='"', strict=False)
         previous_end = 0
         try:
             for row in reader:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -26,7 +26,7 @@ import numpy as np
 
 from .csvfile import CsvSource
 from .emails import email_problem
-from .issues import FileRejected, Issue, Report
+from .issues import FileRejected, Findings, Issue, Limits, Report, stop_notice
 from .phones import normalise_mobile
 
 COLUMNS: tuple[str, ...] = (
@@ -306,7 +306,11 @@ class ElectorChecker:
         return [cci + number, str(urn), born, mobile, str(line), *values]
 
     def duplicate_issues(self) -> list[Issue]:
-        """Every repeated elector number, pointing at its first line (annex col. 5).
+        """Every repeated elector number, pointing at its first line (annex col. 5)."""
+        return list(self.iter_duplicate_issues())
+
+    def iter_duplicate_issues(self) -> Iterator[Issue]:
+        """The repeated elector numbers one by one, so a capped report holds only what it keeps.
 
         The packed ``(number << 29) | line`` values are sorted in place as one int64 buffer
         (8 bytes per elector, no per-row Python object); only the duplicates become objects.
@@ -315,7 +319,6 @@ class ElectorChecker:
         packed.sort(kind="stable")
         numbers = packed >> 29
         repeated = np.flatnonzero(numbers[1:] == numbers[:-1]) + 1
-        issues = []
         mask = (1 << 29) - 1
         first_line = 0
         previous = -1
@@ -324,9 +327,8 @@ class ElectorChecker:
             if number != previous:
                 first_line = int(packed[i - 1]) & mask
                 previous = number
-            issues.append(Issue(int(packed[i]) & mask, "NUMERO ELECTEUR", f"{number:010d}", True,
-                                f"Numéro d'électeur en double : déjà présent ligne {first_line}."))  # fmt: skip
-        return issues
+            yield Issue(int(packed[i]) & mask, "NUMERO ELECTEUR", f"{number:010d}", True,
+                        f"Numéro d'électeur en double : déjà présent ligne {first_line}.")  # fmt: skip
 
 
 def starts_with_code(row: list[str]) -> bool:
@@ -344,14 +346,18 @@ def read_electors(
     sink: Sink | None = None,
     progress: Progress | None = None,
     digest: Any = None,
+    limits: Limits | None = None,
 ) -> tuple[Report, ElectorChecker]:
     """Check a whole file, passing each valid row to ``sink``; the report lists every finding.
 
     ``digest`` (a hashlib object) receives the file's bytes, so the file is fingerprinted in the
-    pass that detects its encoding rather than in a separate read."""
-    report = Report()
+    pass that detects its encoding rather than in a separate read. With ``limits`` the report
+    keeps the first findings of each kind and counts the others, and reading stops once the
+    file has ``limits.max_blocking`` blocking findings (announced in the report)."""
+    report = Report.capped(limits)
     checker = ElectorChecker(structure)
     issues = report.issues
+    assert isinstance(issues, Findings)
     try:
         with CsvSource(path, digest) as source:
             layout, rows = source.layout_rows(COLUMNS, starts_with_code)
@@ -359,7 +365,13 @@ def read_electors(
             width, positions = layout.width, layout.positions
             identity = positions == tuple(range(width))
             for line, row in rows:
+                if limits is not None and issues.hopeless:
+                    report.stopped_at = line
+                    issues.announce(stop_notice(line, limits))
+                    break
                 report.rows += 1
+                if progress is not None and report.rows % 20000 == 0:
+                    progress(source.bytes_read, source.size)
                 if len(row) < width:
                     issues.append(
                         Issue(line, "", "", True, f"{len(row)} colonnes au lieu de {width}.")
@@ -372,13 +384,14 @@ def read_electors(
                 out = checker.check(line, values, issues)
                 if out is not None and sink is not None:
                     sink(out)
-                if progress is not None and report.rows % 20000 == 0:
-                    progress(source.bytes_read, source.size)
             if progress is not None:
                 progress(source.size, source.size)
     except FileRejected as exc:
         issues.append(exc.issue)
         return report, checker
-    issues.extend(checker.duplicate_issues())
+    if report.rows == 0:
+        issues.append(Issue(1, "", "", True, "Le fichier ne contient aucun électeur : seulement "
+                            "la ligne d'en-tête. Une liste électorale ne peut pas être vide."))  # fmt: skip
+    issues.extend(checker.iter_duplicate_issues())
     issues.sort(key=lambda i: i.line)
     return report, checker

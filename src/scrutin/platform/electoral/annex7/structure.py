@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from .csvfile import CsvSource
 from .emails import email_problem
-from .issues import FileRejected, Issue, Report
+from .issues import FileRejected, Issue, Limits, Report, stop_notice
 
 COLUMNS: tuple[str, ...] = (
     "CODE CCI",  # A
@@ -233,15 +233,20 @@ def _starts_with_code(row: list[str]) -> bool:
     return bool(row) and bool(_DIGITS.fullmatch(row[0].strip()))
 
 
-def read_structure(path: Path) -> tuple[list[UrnSpec], Report]:
-    """Check the whole file and return its urns with a report listing every error."""
-    report = Report()
+def read_structure(path: Path, limits: Limits | None = None) -> tuple[list[UrnSpec], Report]:
+    """Check the whole file and return its urns with a report listing every error (with
+    ``limits``, the first of each kind and the exact counts; reading stops on a hopeless file)."""
+    report = Report.capped(limits)
     urns: list[UrnSpec] = []
     try:
         with CsvSource(path) as source:
             layout, rows = source.layout_rows(COLUMNS, _starts_with_code)
             report.issues.extend(layout.header_issues)
             for line, row in rows:
+                if limits is not None and report.issues.hopeless:  # type: ignore[attr-defined]
+                    report.stopped_at = line
+                    report.issues.announce(stop_notice(line, limits))  # type: ignore[attr-defined]
+                    break
                 report.rows += 1
                 if len(row) < layout.width:
                     report.issues.append(Issue(line, "", "", True,
@@ -254,6 +259,9 @@ def read_structure(path: Path) -> tuple[list[UrnSpec], Report]:
     except FileRejected as exc:
         report.issues.append(exc.issue)
         return [], report
+    if report.rows == 0:
+        report.issues.append(Issue(1, "", "", True, "Le fichier ne contient aucun scrutin : "
+                                   "seulement la ligne d'en-tête."))  # fmt: skip
     _check_consistency(urns, report.issues)
     if not report.accepted:
         return [], report
