@@ -17,6 +17,7 @@ DOCS = [
     "election.json",
     "trustees.json",
     "ballots.jsonl",
+    "closing.json",
     "tally.json",
     "decryptions.json",
     "result.json",

@@ -101,6 +101,15 @@ def _field(obj: dict[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
+def _text(obj: dict[str, Any], key: str, where: str) -> str:
+    """A string field that must not be empty (question ids and titles, candidate ids and
+    names: docs/protocol.md §4)."""
+    value: str = _field(obj, key, str, where)
+    if not value:
+        raise InvalidParameters(f"{where}.{key}: must not be empty")
+    return value
+
+
 def _exact_keys(obj: dict[str, Any], keys: set[str], where: str) -> None:
     extra = set(obj) - keys
     if extra:
@@ -130,7 +139,7 @@ def parse_parameters(doc: object) -> ElectionParameters:
     raw_questions = _field(doc, "questions", list, "election")
     if not raw_questions:
         raise InvalidParameters("election.questions: at least one question is required")
-    questions = []
+    questions: list[Question] = []
     for qi, raw in enumerate(raw_questions):
         where = f"election.questions[{qi}]"
         if not isinstance(raw, dict):
@@ -145,18 +154,19 @@ def parse_parameters(doc: object) -> ElectionParameters:
             if not isinstance(rc, dict):
                 raise InvalidParameters(f"{cw}: expected an object")
             _exact_keys(rc, {"id", "name"}, cw)
-            candidates.append(
-                Candidate(CandidateId(_field(rc, "id", str, cw)), _field(rc, "name", str, cw))
-            )
+            candidates.append(Candidate(CandidateId(_text(rc, "id", cw)), _text(rc, "name", cw)))
         if len({c.id for c in candidates}) != len(candidates):
             raise InvalidParameters(f"{where}.candidates: duplicate candidate id")
         maximum = _field(raw, "max", int, where)
         if not 1 <= maximum <= len(candidates):
             raise InvalidParameters(f"{where}.max: must be between 1 and the number of candidates")
+        question_id = QuestionId(_text(raw, "id", where))
+        if any(q.id == question_id for q in questions):
+            raise InvalidParameters(f"{where}.id: duplicate question id")
         questions.append(
             Question(
-                QuestionId(_field(raw, "id", str, where)),
-                _field(raw, "title", str, where),
+                question_id,
+                _text(raw, "title", where),
                 tuple(candidates),
                 maximum,
             )

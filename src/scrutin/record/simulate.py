@@ -39,7 +39,7 @@ from scrutin.crypto.params import (
     QuestionId,
     parse_parameters,
 )
-from scrutin.crypto.signing import generate_signing_key, public_key_hex
+from scrutin.crypto.signing import generate_signing_key, public_key_hex, sign_document
 from scrutin.record import layout
 from scrutin.record.writer import ballot_line, write_ballots, write_json, write_manifest
 
@@ -128,7 +128,12 @@ def simulate(
     threshold: int = 2,
     workers: int = 1,
     seed: int | None = None,
+    signing_key: Any = None,
+    decrypting: int | None = None,
 ) -> SimulationSummary:
+    """``decrypting`` assessors (default: the threshold) send a partial decryption; the
+    combination uses the first ``threshold`` of them by index, the others stay in the record
+    as unused partials (docs/protocol.md §10)."""
     rng = random.Random(seed)  # noqa: S311 - drawing fake voters' choices, not secrets
     out.mkdir(parents=True, exist_ok=True)
     ceremony = dkg.Ceremony(
@@ -139,7 +144,7 @@ def simulate(
         threshold,
     )
     trustees_doc, shares = run_ceremony(ceremony)
-    signing_key = generate_signing_key()
+    signing_key = signing_key or generate_signing_key()
     params = ElectionParameters(
         ElectionId(f"simulation-{group}"),
         "Élection simulée",
@@ -168,14 +173,15 @@ def simulate(
     write_json(out / layout.ELECTION, params_doc)
     write_json(out / layout.TRUSTEES, trustees_doc)
     digest = write_ballots(out / layout.BALLOTS, lines)
+    write_json(out / layout.CLOSING, closing_seal(params, voters, digest, signing_key))
     tally_doc = tally_to_json(params, tally, voters, digest)
     write_json(out / layout.TALLY, tally_doc)
     tally_fp = fingerprint(tally_doc)
 
-    chosen: list[str] = sorted(rng.sample(list(ceremony.assessors), threshold))
-    decrypting: list[str] = [ceremony.president, *chosen]
+    chosen: list[str] = rng.sample(list(ceremony.assessors), decrypting or threshold)
     partials = [
-        partial_decrypt(params, tally, t, ceremony.role(t), shares[t], tally_fp) for t in decrypting
+        partial_decrypt(params, tally, t, ceremony.role(t), shares[t], tally_fp)
+        for t in [ceremony.president, *chosen]
     ]
     keys = dkg.trustee_keys(trustees_doc)
     counts = combine(params, keys, tally, partials, voters, tally_fp)
@@ -201,14 +207,44 @@ def simulate(
             "election": params.fingerprint(),
             "tally": tally_fp,
             "ballot_count": voters,
-            "decrypted_by": decrypting,
+            "decrypted_by": counts.decrypted_by,
             "answers": [
                 {"counts": c, "blank": b} for c, b in zip(counts.choices, counts.blank, strict=True)
             ],
         },
     )
     write_manifest(out, params.fingerprint(), signing_key)
-    return SimulationSummary(out, voters, counts.choices, counts.blank, decrypting)
+    return SimulationSummary(out, voters, counts.choices, counts.blank, counts.decrypted_by)
+
+
+def closing_seal(
+    params: ElectionParameters, count: int, ballots_sha256: str, key: Any, urn: str = "SIM"
+) -> dict[str, Any]:
+    """A signed closing seal (docs/protocol.md §14.2) for a simulated urn of ``count`` voters:
+    its urn seal and émargement list are simulated too (they are not part of the record)."""
+    closes_at = "2026-10-15T16:00:00.000000+00:00"
+    urn_seal = {
+        "format": "scrutin-urn-seal/v1", "urn": urn, "cci": urn, "election": params.fingerprint(),
+        "trustees": params.trustees_fingerprint, "opens_at": "2026-10-01T08:00:00.000000+00:00",
+        "closes_at": closes_at, "electors": {"count": count, "sha256": "00" * 32},
+        "candidatures": "00" * 32, "sealed_at": "2026-09-30T08:00:00.000000+00:00",
+        "platform_key": public_key_hex(key),
+    }  # fmt: skip
+    urn_seal["signature"] = sign_document(key, urn_seal)
+    emargements = {
+        "format": layout.EMARGEMENTS_FORMAT, "urn": urn,
+        "emargements": [{"elector": f"{i:013d}", "voted_at": closes_at} for i in range(count)],
+    }  # fmt: skip
+    closing: dict[str, Any] = {
+        "format": layout.CLOSING_FORMAT, "urn": urn, "election": params.fingerprint(),
+        "urn_seal": fingerprint(urn_seal), "platform_seal": None,
+        "closes_at": closes_at, "closed_at": closes_at, "trigger": "schedule", "reason": "",
+        "ballots": {"count": count, "sha256": ballots_sha256},
+        "emargements": {"count": count, "sha256": fingerprint(emargements)},
+        "sealed_at": "2026-10-15T16:00:01.000000+00:00", "platform_key": public_key_hex(key),
+    }  # fmt: skip
+    closing["signature"] = sign_document(key, closing)
+    return closing
 
 
 def check_parse(params: ElectionParameters, line: bytes) -> str:

@@ -1,7 +1,8 @@
 """Checking the ballots file, in parallel over worker processes (docs/protocol.md §7, §11).
 
 Each worker parses and verifies a chunk of lines and returns its errors, the homomorphic sum of
-its ballots and the first 8 bytes of every ``alpha`` (for the duplicate check).
+its ballots and the last 8 bytes of every ``alpha`` (for the duplicate check, confirmed on the full
+encodings when two coincide).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from scrutin.verify.election import Election, read_election
 from scrutin.verify.equations import disjunctive_ok
 
 CHUNK = 16
+ALPHA_SUFFIX = 8  # bytes of each alpha compared first (a collision is confirmed in full)
 
 # (line number, message)
 Problem = tuple[int, str]
@@ -134,7 +136,7 @@ def _check_chunk(lines: list[tuple[int, bytes]]) -> ChunkResult:
         res.valid += 1
         for row in cts:
             for alpha, _ in row:
-                alphas += g.encode(alpha)[-8:]
+                alphas += g.encode(alpha)[-ALPHA_SUFFIX:]
         if sums is None:
             sums = [list(row) for row in cts]
         else:
@@ -187,6 +189,26 @@ def _read_lines(
             yield number, line
 
 
+def _confirm_duplicates(path: Path, suffixes: set[bytes], skip: set[int]) -> int:
+    """Alphas are first compared on their last 8 bytes; on a collision, the file is read again
+    and the full encodings of the colliding alphas are compared: only an alpha repeated exactly
+    is a duplicate (§12 check 4). Returns the number of repeated alphas."""
+    seen: dict[str, int] = {}
+    with path.open("rb") as f:
+        for number, raw in enumerate(iter(lambda: f.readline(MAX_BALLOT_LINE + 1), b""), 1):
+            if number in skip:
+                continue
+            try:
+                doc = parse_json(raw.rstrip(b"\n"), f"ligne {number}")
+                for answer in doc["answers"]:
+                    for ct in [*answer["choices"], answer["blank"]]:
+                        if bytes.fromhex(ct["alpha"])[-ALPHA_SUFFIX:] in suffixes:
+                            seen[ct["alpha"]] = seen.get(ct["alpha"], 0) + 1
+            except (Malformed, KeyError, TypeError, ValueError):
+                continue  # not a valid ballot: already reported, its alphas were not counted
+    return sum(n - 1 for n in seen.values())
+
+
 def check_ballots(path: Path, e: Election, workers: int | None = None) -> BallotsOutcome:
     g = e.group
     workers = workers or os.cpu_count() or 1
@@ -196,9 +218,12 @@ def check_ballots(path: Path, e: Election, workers: int | None = None) -> Ballot
     alphas = bytearray()
     count = valid = 0
 
+    invalid: set[int] = set()  # lines whose ballot failed its checks (their alphas not kept)
+
     def absorb(r: ChunkResult) -> None:
         nonlocal valid
         problems.extend(r.problems)
+        invalid.update(number for number, _ in r.problems)
         valid += r.valid
         alphas.extend(r.alphas)
         if r.sums is not None:
@@ -233,7 +258,9 @@ def check_ballots(path: Path, e: Election, workers: int | None = None) -> Ballot
                     absorb(pending.pop(0).result())
             for fut in pending:
                 absorb(fut.result())
-    keys = sorted(alphas[i : i + 8] for i in range(0, len(alphas), 8))
-    duplicates = sum(1 for a, b in itertools.pairwise(keys) if a == b)
+    step = ALPHA_SUFFIX
+    keys = sorted(alphas[i : i + step] for i in range(0, len(alphas), step))
+    collisions = {bytes(a) for a, b in itertools.pairwise(keys) if a == b}
+    duplicates = _confirm_duplicates(path, collisions, invalid) if collisions else 0
     problems.sort()
     return BallotsOutcome(count, valid, problems, sums, digest.hexdigest(), duplicates)

@@ -112,7 +112,10 @@ def scalar(group: Group[Any], value: object, where: str) -> int:
 
 
 def digest(value: object, where: str, length: int = 32) -> bytes:
+    """Exactly ``length`` bytes as ``2·length`` lowercase hexadecimal characters (§3)."""
     try:
         return hex_bytes(value, length, where)
     except EncodingError as exc:
-        raise Malformed(f"{where} : {exc}") from exc
+        raise Malformed(
+            f"{where} : {2 * length} caractères hexadécimaux minuscules attendus"
+        ) from exc

@@ -32,6 +32,12 @@ class Election:
         return point(self.group, self.public_key_hex, "election.public_key")
 
 
+def _nonempty(value: object, where: str) -> str:
+    if not string(value, where):
+        raise Malformed(f"{where} : chaîne non vide attendue")
+    return str(value)
+
+
 def read_election(doc: object) -> Election:
     keys = {"format", "election_id", "title", "group", "public_key", "trustees"}
     d = obj(doc, keys | {"platform_key", "questions"}, "election")
@@ -49,19 +55,23 @@ def read_election(doc: object) -> Election:
     raw = array(d["questions"], "election.questions")
     if not raw:
         raise Malformed("election.questions : au moins une question")
+    question_ids: set[str] = set()
     for qi, q in enumerate(raw):
         w = f"election.questions[{qi}]"
         q = obj(q, {"id", "title", "candidates", "max"}, w)
-        string(q["id"], f"{w}.id")
-        string(q["title"], f"{w}.title")
+        qid = _nonempty(q["id"], f"{w}.id")
+        if qid in question_ids:
+            raise Malformed(f"{w}.id : identifiant de question en double {qid!r}")
+        question_ids.add(qid)
+        _nonempty(q["title"], f"{w}.title")
         cands = array(q["candidates"], f"{w}.candidates")
         if not 1 <= len(cands) <= 1000:
             raise Malformed(f"{w}.candidates : entre 1 et 1000 candidats")
         ids = set()
         for ci, c in enumerate(cands):
             c = obj(c, {"id", "name"}, f"{w}.candidates[{ci}]")
-            ids.add(string(c["id"], f"{w}.candidates[{ci}].id"))
-            string(c["name"], f"{w}.candidates[{ci}].name")
+            ids.add(_nonempty(c["id"], f"{w}.candidates[{ci}].id"))
+            _nonempty(c["name"], f"{w}.candidates[{ci}].name")
         if len(ids) != len(cands):
             raise Malformed(f"{w}.candidates : identifiants en double")
         questions.append((len(cands), integer(q["max"], f"{w}.max", 1, len(cands))))

@@ -27,11 +27,13 @@ from scrutin.verify.documents import (
 from scrutin.verify.election import Election, read_election
 from scrutin.verify.equations import decryption_ok, feldman_image, lagrange_at_zero, schnorr_ok
 from scrutin.verify.report import Report
+from scrutin.verify.seals import URN_CLOSING, check_shape, signature_ok
 
 DOCUMENTS = (
     "election.json",
     "trustees.json",
     "ballots.jsonl",
+    "closing.json",
     "tally.json",
     "decryptions.json",
     "result.json",
@@ -65,6 +67,8 @@ def check_manifest(directory: Path, report: Report) -> dict[str, Any] | None:
             raise Malformed("manifest.format : 'scrutin-record/v1' attendu")
         digest(m["election"], "manifest.election")
         docs = obj(m["documents"], set(DOCUMENTS), "manifest.documents")
+        for name in DOCUMENTS:
+            digest(docs[name], f"manifest.documents[{name!r}]")
         digest(m["signature"], "manifest.signature", 64)
     except Malformed as exc:
         report.fail("Manifeste du registre", str(exc))
@@ -76,9 +80,10 @@ def check_manifest(directory: Path, report: Report) -> dict[str, Any] | None:
             bad.append(f"{name} absent")
         elif _file_sha256(path) != docs[name]:
             bad.append(f"{name} modifié (empreinte différente)")
+    # any other entry, hidden files and directories included, is refused
     expected = set(DOCUMENTS) | {"manifest.json"}
-    extra = sorted(p.name for p in directory.iterdir() if p.name not in expected)
-    bad += [f"fichier inattendu {name}" for name in extra]
+    extra = sorted(p for p in directory.iterdir() if p.name not in expected)
+    bad += [f"{'répertoire' if p.is_dir() else 'fichier'} inattendu {p.name}" for p in extra]
     if bad:
         report.fail("Empreintes des documents", "; ".join(bad))
     else:
@@ -195,6 +200,58 @@ def check_trustees(doc: object, e: Election, report: Report) -> dict[str, Any] |
     return {"president": president, "threshold": t, "keys": keys, "index": index}
 
 
+def check_closing(doc: object, e: Election, count: int, sha256: str, report: Report) -> None:
+    """The urn's closing seal (§11, §14.2): signed by the election's platform key, for this
+    election, sealing exactly this ballots file, with as many émargements as ballots."""
+    name = "Scellement de clôture"
+    try:
+        if not isinstance(doc, dict):
+            raise Malformed("closing : objet JSON attendu")
+        c = doc
+        if c.get("format") != URN_CLOSING:
+            raise Malformed(f"closing.format : {URN_CLOSING!r} attendu")
+        check_shape(c, "closing")
+        if c["platform_key"] != e.platform_key.hex():
+            raise Malformed("closing.platform_key : différente de celle de election.json")
+        if not signature_ok(c):
+            raise Malformed("closing.signature : signature Ed25519 invalide")
+        if c["election"] != e.fingerprint:
+            raise Malformed("closing.election : scellement d'une autre élection")
+        ballots, emargements = c["ballots"], c["emargements"]
+        if ballots["count"] != count or ballots["sha256"] != sha256:
+            raise Malformed(
+                f"closing.ballots : {ballots['count']} bulletin(s) scellé(s), {count} dans "
+                "ballots.jsonl"
+                if ballots["count"] != count
+                else "closing.ballots.sha256 : différente de l'empreinte de ballots.jsonl"
+            )
+        if emargements["count"] != ballots["count"]:
+            raise Malformed(
+                f"closing : {ballots['count']} bulletin(s) pour {emargements['count']} "
+                "émargement(s) (Code de commerce R713-24)"
+            )
+    except Malformed as exc:
+        report.fail(name, str(exc))
+        return
+    report.ok(
+        name, f"{count} bulletins = {count} émargements, scellés à la clôture de l'urne {c['urn']}"
+    )
+
+
+def count_bounds_problem(counts: list[int], blank: int, maximum: int, n: int) -> str | None:
+    """§12 check 8: a question's counts are possible for ``n`` ballots: ``blank ≤ n`` and
+    ``n − blank ≤ Σ counts ≤ max·(n − blank)`` (each ballot not blank names 1 to max
+    candidates). ``None`` when they are, else the French reason."""
+    if blank > n:
+        return f"{blank} votes blancs pour {n} bulletins"
+    total, voting = sum(counts), n - blank
+    if total > maximum * voting:
+        return f"plus de voix que permis ({total} > {maximum} × {voting})"
+    if total < voting:
+        return f"moins de voix que de bulletins non blancs ({total} < {voting})"
+    return None
+
+
 def _tally_cts(g: Group[Any], doc: object, e: Election) -> list[list[tuple[Any, Any]]]:
     answers = array(doc, "tally.answers", len(e.questions))
     out = []
@@ -259,6 +316,13 @@ def verify_record(directory: Path, workers: int | None = None) -> Report:
         )
     else:
         report.ok("Bulletins en double", "aucun chiffré réutilisé")
+
+    try:
+        closing = load(directory / "closing.json")
+    except Malformed as exc:
+        report.fail("Scellement de clôture", str(exc))
+    else:
+        check_closing(closing, e, outcome.count, outcome.digest, report)
 
     # Tally
     try:
@@ -367,16 +431,22 @@ def verify_record(directory: Path, workers: int | None = None) -> Report:
             for x in array(r["decrypted_by"], "result.decrypted_by")
         ]
         president = trustees["president"]
-        assessors = by[1:]
-        if not by or by[0] != president:
-            raise Malformed("result.decrypted_by : le président de la COE doit figurer en premier")
-        if len(set(assessors)) != len(assessors) or len(assessors) < trustees["threshold"]:
+        if president not in shares:
+            raise Malformed("result.decrypted_by : aucun déchiffrement du président de la COE")
+        # the president, then the first t assessors by index among those who decrypted (§10)
+        used = sorted((a for a in shares if a != president), key=trustees["index"].__getitem__)
+        if len(used) < trustees["threshold"]:
             raise Malformed(
                 f"result.decrypted_by : au moins {trustees['threshold']} assesseur(s) distinct(s)"
             )
-        for a in by:
-            if a not in shares or (a != president and a not in trustees["index"]):
-                raise Malformed(f"result.decrypted_by : pas de déchiffrement valide de {a!r}")
+        expected = [president, *used[: trustees["threshold"]]]
+        if by != expected:
+            raise Malformed(
+                "result.decrypted_by : le président de la COE doit figurer en premier, puis les "
+                f"{trustees['threshold']} premiers assesseurs par indice ayant déchiffré : "
+                f"{expected} attendu"
+            )
+        assessors = by[1:]
         indices = [trustees["index"][a] for a in assessors]
         lambdas = {a: lagrange_at_zero(indices, trustees["index"][a], g.order) for a in assessors}
         answers = array(r["answers"], "result.answers", len(e.questions))
@@ -396,8 +466,9 @@ def verify_record(directory: Path, workers: int | None = None) -> Report:
                     raise Malformed(
                         f"result.answers[{qi}].{what} : le décompte ne correspond pas au déchiffrement"
                     )
-            if sum(counts[:k]) > m * (n - counts[k]):
-                raise Malformed(f"result.answers[{qi}] : plus de voix que permis")
+            bounds = count_bounds_problem(counts[:k], counts[k], m, n)
+            if bounds:
+                raise Malformed(f"result.answers[{qi}] : {bounds}")
         report.ok(
             "Résultat",
             f"décomptes vérifiés (président + {len(assessors)} assesseur(s)), {n} bulletins",

@@ -132,3 +132,19 @@ def test_a_forged_or_repeated_partial_decryption_is_refused(closed_vote: Vote) -
     assert session.state == TallySession.State.WAITING  # the president alone decrypts nothing
     assert session.result is None
     assert JournalEntry.objects.filter(event="tally:partial:refuse").count() == 2
+
+
+def test_issue_12_record_holds_the_closing_seal_and_verify_checks_ballots_seal_emargements(
+    closed_vote: Vote,
+) -> None:
+    from scrutin.platform.sealing.services import closing_of
+
+    tallied(closed_vote)
+    directory = services.record_dir(closed_vote.urn)
+    closing = json.loads((directory / layout.CLOSING).read_text(encoding="utf-8"))
+    seal = closing_of(closed_vote.urn)
+    assert seal is not None and closing == seal.document
+    assert closing["ballots"]["count"] == closing["emargements"]["count"] == 12
+    report = verify_record(directory, workers=1)
+    check = next(c for c in report.checks if c.name == "Scellement de clôture")
+    assert check.ok and "12 bulletins = 12 émargements" in check.detail

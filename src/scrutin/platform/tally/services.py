@@ -9,7 +9,7 @@
 3. Each key holder, on their own device, checks that ``tally.json`` is the sum of the published
    ballots and posts a partial decryption with proofs; each is checked on receipt.
 4. With the president's and ``t`` assessors' partials, the totals are combined, the CCI rule
-   applied, and the signed record (the 7 documents of docs/protocol.md §11), the results
+   applied, and the signed record (the 8 files of docs/protocol.md §11), the results
    document and the procès-verbaux are written; the urn is then locked.
 """
 
@@ -139,6 +139,8 @@ def aggregate(session_id: int, workers: int | None = None) -> TallySession:
         return stop(session, (
             f"Le nombre de bulletins ({count}) diffère du nombre d'émargements ({emargements}) : "
             "le dépouillement est arrêté (Code de commerce R713-24)."))  # fmt: skip
+    # the closing seal goes into the record: the verifier checks ballots = seal = émargements
+    write_json(directory / layout.CLOSING, closing.document)
     result = aggregate_file(params, directory / layout.BALLOTS, workers=workers)
     tally_doc = tally_document(params, result)
     write_json(directory / layout.TALLY, tally_doc)
