@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from scrutin.crypto.encoding import fingerprint
 
+from .. import keyset
 from ..accounts.perimeters import can_access_cci, cci_codes_of
 from ..electoral.models import Cci, Question, Urn
 from . import importing, printouts, services
@@ -300,8 +300,9 @@ def ballots(request: HttpRequest, code: str) -> HttpResponse:
 @authorised
 def electors(request: HttpRequest, code: str) -> HttpResponse:
     urn = _urn(request, code)
-    page = Paginator(urn.electors.order_by("number"), 100).get_page(request.GET.get("page"))
-    return render(request, "candidates/electors.html", {"urn": urn, "page": page})
+    page = keyset.paginate(urn.electors.all(), "number", request.GET, 100)
+    return render(request, "candidates/electors.html",
+                  {"urn": urn, "page": page, "total": urn.electors.count()})  # fmt: skip
 
 
 PRINTOUTS = {"liste-electorale": printouts.electors_pdf, "candidatures": printouts.candidatures_pdf,

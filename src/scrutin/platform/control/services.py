@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from .. import keyset
 from ..accounts.perimeters import cci_codes_of
 from ..audit.journal import record_event
 from ..candidates.services import current_seals
@@ -136,18 +137,29 @@ def emargements(urn: Urn) -> Any:
     )
 
 
+def _emargement_line(number: str, voted_at: Any, person: tuple[str, str, str]) -> list[str]:
+    return [number, *person, timezone.localtime(voted_at).strftime("%d/%m/%Y %H:%M:%S")]
+
+
+def emargement_page(urn: Urn, params: Any, size: int = 100) -> keyset.Page:
+    """One page of the urn's émargement list by elector number (keyset: ``?apres=``…), with the
+    names of that page's electors only: the HTML page never loads the whole list."""
+    page = keyset.paginate(Emargement.objects.filter(urn=urn), "elector_number", params, size)
+    numbers = [e.elector_number for e in page.rows]
+    people = {row[0]: row[1:] for row in Elector.objects.filter(number__in=numbers).values_list(
+        "number", "usage_name", "first_name", "company_name")}  # fmt: skip
+    page.rows = [
+        _emargement_line(e.elector_number, e.voted_at, people.get(e.elector_number, ("", "", "")))
+        for e in page.rows
+    ]
+    return page
+
+
 def emargement_rows(urn: Urn) -> Iterable[list[str]]:
     people = {row[0]: row[1:] for row in Elector.objects.filter(urn=urn).values_list(
         "number", "usage_name", "first_name", "company_name")}  # fmt: skip
     for number, voted_at in emargements(urn).iterator():
-        name, first, company = people.get(number, ("", "", ""))
-        yield [
-            number,
-            name,
-            first,
-            company,
-            timezone.localtime(voted_at).strftime("%d/%m/%Y %H:%M:%S"),
-        ]
+        yield _emargement_line(number, voted_at, people.get(number, ("", "", "")))
 
 
 HEADER = ["numéro d'électeur", "nom", "prénom", "raison sociale", "émargé le (heure de Paris)"]

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..accounts.perimeters import can_access_cci, is_national, perimeter_required
 from ..electoral.models import Urn
+from ..voting.models import Emargement
 from . import services
 from .models import UsageDay
 
@@ -44,11 +45,10 @@ def emargement(request: HttpRequest, code: str, fmt: str = "html") -> HttpRespon
     elif fmt == "pdf":
         response = HttpResponse(services.emargement_pdf(urn), content_type="application/pdf")
     elif fmt == "html":
-        return render(
-            request,
-            "control/emargement.html",
-            {"urn": urn, "rows": list(services.emargement_rows(urn))},
-        )
+        return render(request, "control/emargement.html", {
+            "urn": urn, "page": services.emargement_page(urn, request.GET),
+            "total": Emargement.objects.filter(urn=urn).count(),
+        })  # fmt: skip
     else:
         raise PermissionDenied
     response["Content-Disposition"] = f'attachment; filename="emargement-{urn.code}.{fmt}"'

@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from .. import keyset
 from ..accounts.perimeters import can_access_cci, cci_codes_of, is_national
 from ..audit.journal import record_event
 from . import changes, control, imports, tasks
@@ -173,8 +174,9 @@ def electors(request: HttpRequest, code: str) -> HttpResponse:
     if query:
         rows = rows.filter(Q(number__startswith=query) | Q(local_number__startswith=query)
                            | Q(usage_name__icontains=query) | Q(company_name__icontains=query))  # fmt: skip
-    page = Paginator(rows.order_by("number"), 50).get_page(request.GET.get("page"))
-    return render(request, "electoral/electors.html", {"cci": cci, "page": page, "query": query})
+    page = keyset.paginate(rows, "number", request.GET, 50, keep=("q",))
+    return render(request, "electoral/electors.html",
+                  {"cci": cci, "page": page, "query": query, "total": rows.count()})  # fmt: skip
 
 
 def _elector_form_page(request: HttpRequest, cci: Cci, elector: Elector | None) -> HttpResponse:
