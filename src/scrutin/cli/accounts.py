@@ -39,7 +39,8 @@ def import_command(
     report = result.report
     if json_report:
         payload = report.as_json() | {"created": result.created, "updated": result.updated,
-                                      "mailed": result.mailed}  # fmt: skip
+                                      "mailed": result.mailed, "unsent": result.unsent,
+                                      "mail_error": result.mail_error}  # fmt: skip
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         verdict = "ACCEPTÉ" if report.accepted else "REFUSÉ (aucun compte créé)"
@@ -53,7 +54,50 @@ def import_command(
         if report.accepted:
             typer.echo(f"  Comptes créés : {len(result.created)}, mis à jour : "
                        f"{len(result.updated)}, courriels envoyés : {len(result.mailed)}")  # fmt: skip
+    if result.mail_error:
+        typer.echo(f"Comptes enregistrés, mais {len(result.unsent)} courriel(s) d'activation non "
+                   f"envoyé(s) ({', '.join(result.unsent)}). {result.mail_error}", err=True)  # fmt: skip
+        raise typer.Exit(4)
     raise typer.Exit(0 if report.accepted else 1)
+
+
+@accounts_app.command("resend-activation")
+def resend_activation_command(
+    emails: Annotated[
+        list[str] | None,
+        typer.Argument(help="Adresses des comptes ; sans adresse : tous les comptes non activés."),
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="Adresse du site gestionnaire pour le lien d'activation.")
+    ] = None,
+) -> None:
+    """Renvoie le lien d'activation aux comptes jamais activés (par exemple après une panne
+    du serveur de messagerie pendant « scrutin accounts import »)."""
+    _django()
+    from scrutin.platform.accounts.services import (
+        ManagersImport,
+        pending_activations,
+        send_activations,
+    )
+    from scrutin.platform.electoral.annex7.issues import Report
+
+    pending = pending_activations()
+    if emails:
+        wanted = {e.strip().lower() for e in emails}
+        unknown = sorted(wanted - {u.email.lower() for u in pending})
+        if unknown:
+            typer.echo(
+                "Aucun compte en attente d'activation pour : " + ", ".join(unknown), err=True
+            )
+            raise typer.Exit(2)
+        pending = [u for u in pending if u.email.lower() in wanted]
+    result = ManagersImport(Report())
+    send_activations(pending, result, base_url)
+    typer.echo(f"Liens d'activation envoyés : {len(result.mailed)}"
+               + (f" ({', '.join(result.mailed)})" if result.mailed else ""))  # fmt: skip
+    if result.mail_error:
+        typer.echo(f"Non envoyés : {', '.join(result.unsent)}. {result.mail_error}", err=True)
+        raise typer.Exit(4)
 
 
 @accounts_app.command("setup-roles")

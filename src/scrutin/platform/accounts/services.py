@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import smtplib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,45 @@ class ManagersImport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     mailed: list[str] = field(default_factory=list)
+    unsent: list[str] = field(default_factory=list)
+    mail_error: str = ""
+
+
+class MailUnavailable(Exception):
+    """The outgoing mail server refused or could not be reached (message in French)."""
+
+
+def mail_failure(exc: BaseException) -> str:
+    """A French explanation of why an e-mail could not leave."""
+    detail = str(exc).strip()[:200] or type(exc).__name__
+    return (
+        "Le serveur de messagerie est injoignable ou a refusé l'envoi "
+        f"({settings.EMAIL_HOST}:{settings.EMAIL_PORT} — {detail}). Vérifiez SCRUTIN_SMTP_HOST et "
+        "SCRUTIN_SMTP_PORT, puis renvoyez les liens avec « scrutin accounts resend-activation » "
+        "ou le bouton « Renvoyer le lien » de la page des comptes."
+    )
+
+
+def send_activations(users: list[User], result: ManagersImport, base_url: str | None) -> None:
+    """Mail each user; at the first failure of the mail server, stop and list the others as
+    unsent (one unreachable server must not cost one timeout per account)."""
+    for user in users:
+        if result.mail_error:
+            result.unsent.append(user.email)
+            continue
+        try:
+            send_activation(user, base_url=base_url)
+        except MailUnavailable as exc:
+            result.mail_error = str(exc)
+            result.unsent.append(user.email)
+        else:
+            result.mailed.append(user.email)
+
+
+def pending_activations() -> list[User]:
+    """Accounts never activated (inactive, no usable password), by e-mail."""
+    return [u for u in User.objects.filter(is_active=False).order_by("email")
+            if not u.has_usable_password()]  # fmt: skip
 
 
 def import_managers(path: Path, *, base_url: str | None = None) -> ManagersImport:
@@ -64,9 +104,8 @@ def import_managers(path: Path, *, base_url: str | None = None) -> ManagersImpor
             (result.created if created else result.updated).append(line.email)
         record_event("accounts:file:import", data={"accepted": True, "rows": report.rows,
                                                    "created": len(result.created), "updated": len(result.updated)})  # fmt: skip
-    for email in result.created:
-        send_activation(User.objects.get(username=email), base_url=base_url)
-        result.mailed.append(email)
+    users = [User.objects.get(username=email) for email in result.created]
+    send_activations(users, result, base_url)
     return result
 
 
@@ -93,7 +132,8 @@ def activation_path(user: User) -> str:
 
 
 def send_activation(user: User, *, base_url: str | None = None) -> None:
-    """E-mail the one-time activation link (valid ``PASSWORD_RESET_TIMEOUT`` seconds)."""
+    """E-mail the one-time activation link (valid ``PASSWORD_RESET_TIMEOUT`` seconds);
+    :class:`MailUnavailable` when the mail server cannot take it."""
     base = str(base_url or getattr(settings, "SCRUTIN_SITE_URL", "http://localhost:8000"))
     base = base.rstrip("/")
     days = settings.PASSWORD_RESET_TIMEOUT // 86400
@@ -105,7 +145,10 @@ def send_activation(user: User, *, base_url: str | None = None) -> None:
         f"Ce lien ne sert qu'une fois et expire dans {days} jours.\n"
         "Si vous n'attendiez pas ce message, ne faites rien.\n"
     )
-    send_mail("Activez votre compte gestionnaire", body, None, [user.email])
+    try:
+        send_mail("Activez votre compte gestionnaire", body, None, [user.email])
+    except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, timed out, TLS
+        raise MailUnavailable(mail_failure(exc)) from exc
 
 
 def activate(user: User, password: str) -> None:

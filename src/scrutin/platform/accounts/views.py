@@ -265,8 +265,12 @@ def resend_activation(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(_visible_accounts(request), pk=pk)
     if account.is_active:
         raise Http404
-    services.send_activation(account)  # link built from SCRUTIN_SITE_URL, never the Host
-    messages.success(request, f"Lien d'activation renvoyé à {account.email}.")
+    try:
+        services.send_activation(account)  # link built from SCRUTIN_SITE_URL, never the Host
+    except services.MailUnavailable as exc:
+        messages.error(request, f"Lien non envoyé à {account.email} : {exc}")
+    else:
+        messages.success(request, f"Lien d'activation renvoyé à {account.email}.")
     return redirect("accounts:list")
 
 
