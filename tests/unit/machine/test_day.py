@@ -181,3 +181,30 @@ def test_rt_19_results_carry_the_hours_the_counts_and_the_seats(
     assert sum(seats.values()) + undecided == 29  # a tie the law cannot settle is reported
     assert seats["Liste Avenir"] > seats["Liste Ensemble"]
     assert doc["decrypted_by"] == ["président", "assesseur"]
+
+
+def test_rt_17_the_closing_seals_the_ballots_and_the_tally_refuses_a_changed_file(
+    prepared: Callable[..., Machine], key_files: dict[str, Path]
+) -> None:
+    from scrutin.machine.core.closing import seal_path, sealed_ballots
+
+    m = prepared()
+    m.open("Claire Martin", "Paul Durand")
+    for choice in (0, 1):
+        m.activate(1, ["municipales"])
+        vote(m, 1, "municipales", choice)
+    m.block_all()
+    internal = m.roots["interne"]
+    seal = seal_path(internal, "municipales").read_bytes()
+    assert (
+        b'"count":2' in seal and seal == seal_path(m.roots["amovible"], "municipales").read_bytes()
+    )
+    # A power cut right after the closing: the seals missing on restart are written again.
+    seal_path(m.roots["amovible"], "departementales").unlink()
+    again = Machine(*m.roots.values())
+    assert seal_path(m.roots["amovible"], "departementales").exists()
+    path = sealed_ballots(internal, "municipales")
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(lines[0])
+    with pytest.raises(MachineError, match="modifié"):
+        tally_scrutin(again, "municipales", *held(again, key_files))

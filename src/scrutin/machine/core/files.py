@@ -76,6 +76,11 @@ def read(root: Path, name: str) -> bytes:
         ) from exc
 
 
+def read_signing_key(root: Path) -> nacl.signing.SigningKey:
+    """The machine's Ed25519 key (signs closing seals, records and results)."""
+    return nacl.signing.SigningKey(bytes.fromhex(read(root, SIGNING_KEY).decode()))
+
+
 def check_same(roots: dict[str, Path]) -> None:
     """The two roots hold the same preparation (RT 69: the removable medium is the copy)."""
     first_name, first = next(iter(roots.items()))

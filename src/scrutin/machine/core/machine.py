@@ -82,6 +82,8 @@ class State:
     closed_at: str | None = None
     activations: int = 0
     stored: dict[str, int] = field(default_factory=dict)
+    voters: dict[str, list[int]] = field(default_factory=dict)
+    """Per scrutin, the activations whose vote was stored (the closing seal counts them)."""
     terminals: dict[int, Terminal] = field(default_factory=dict)
     tallied: set[str] = field(default_factory=set)
 
@@ -137,6 +139,7 @@ class Machine:
     def _replay(self) -> State:
         state = State(terminals={n: Terminal(n) for n in range(1, self.package.terminals + 1)})
         state.stored = {s.id: 0 for s in self.package.scrutins}
+        state.voters = {s.id: [] for s in self.package.scrutins}
         for e in self.journal:
             d = e.data
             if e.event == "clock:set":
@@ -159,6 +162,7 @@ class Machine:
                 if e.event == "vote:stored":
                     act.voted.add(d["scrutin"])
                     state.stored[d["scrutin"]] += 1
+                    state.voters[d["scrutin"]].append(act.number)
             elif e.event == "terminal:deactivate":
                 t = state.terminals[d["terminal"]]
                 t.activation = None
@@ -198,6 +202,7 @@ class Machine:
                 )  # fmt: skip
                 act.voted.add(sid)
                 self.state.stored[sid] += 1
+                self.state.voters[sid].append(act.number)
             else:
                 self.log(
                     "vote:lost", "machine",
@@ -213,6 +218,8 @@ class Machine:
                     f"« {self.package.scrutin(sid).title} », mais {self.state.stored[sid]} vote(s) "
                     "enregistré(s) au journal. Appelez l'assistance de la mairie."
                 )
+        if self.state.phase == CLOSED:
+            self._seal_closing()  # a power cut between the closing and its seals
 
     # --- counters (RT 15, 26) -----------------------------------------------------------------
 
@@ -332,6 +339,7 @@ class Machine:
         act.pending = None
         act.voted.add(scrutin)
         self.state.stored[scrutin] += 1
+        self.state.voters[scrutin].append(act.number)
         if not act.remaining:
             self._deactivate(terminal, "l'électeur a voté pour chacun de ses scrutins")
         return hashlib.sha256(line).hexdigest()
@@ -396,6 +404,12 @@ class Machine:
             )  # fmt: skip
             self.state.phase = CLOSED
             self.state.closed_at = self.now().isoformat(timespec="seconds")
+            self._seal_closing()
+
+    def _seal_closing(self) -> None:
+        from scrutin.machine.core.closing import seal_closing  # closing builds on Machine
+
+        seal_closing(self)
 
     def block_all(self) -> None:
         for n, t in self.state.terminals.items():

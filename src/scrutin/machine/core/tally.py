@@ -19,20 +19,18 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import nacl.signing
-
 from scrutin.core.counting.io import count_json
 from scrutin.core.counting.rules import Kind
 from scrutin.crypto.decryption import partial_decrypt, tally_from_json
 from scrutin.crypto.encoding import fingerprint
 from scrutin.crypto.signing import sign_document
-from scrutin.machine.core import files, keys
+from scrutin.machine.core import closing, files, keys
 from scrutin.machine.core.machine import CLOSED, TALLIED, Machine
 from scrutin.machine.core.package import Scrutin
 from scrutin.record import layout
 from scrutin.record.recount import result_documents
 from scrutin.record.tally import aggregate_file, tally_document
-from scrutin.record.writer import file_digest, write_ballots, write_json, write_manifest
+from scrutin.record.writer import file_digest, write_json, write_manifest
 
 RESULTS_FORMAT = "scrutin-machine-results/v1"
 
@@ -43,11 +41,6 @@ def record_dir(root: Path, scrutin_id: str) -> Path:
 
 def results_path(root: Path, scrutin_id: str) -> Path:
     return root / "results" / f"{scrutin_id}.json"
-
-
-def _signing_key(machine: Machine) -> nacl.signing.SigningKey:
-    seed = files.read(machine.roots["interne"], files.SIGNING_KEY)
-    return nacl.signing.SigningKey(bytes.fromhex(seed.decode()))
 
 
 def counting_input(scrutin: Scrutin, result: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +91,9 @@ def tally_scrutin(
     out.mkdir(parents=True)
     write_json(out / layout.ELECTION, params.to_json())
     write_json(out / layout.TRUSTEES, machine.trustees)
-    write_ballots(out / layout.BALLOTS, machine.stores[scrutin_id].ballots())
+    seal = closing.check_sealed(machine, scrutin_id)
+    shutil.copyfile(closing.sealed_ballots(internal, scrutin_id), out / layout.BALLOTS)
+    write_json(out / layout.CLOSING, seal)
     aggregate = aggregate_file(params, out / layout.BALLOTS, workers=1)
     if aggregate.ballot_count != machine.state.stored[scrutin_id]:
         raise machine.refuse(
@@ -116,7 +111,7 @@ def tally_scrutin(
     decryptions, result = result_documents(params, machine.trustees, tally_doc, partials)
     write_json(out / layout.DECRYPTIONS, decryptions)
     write_json(out / layout.RESULT, result)
-    signing = _signing_key(machine)
+    signing = files.read_signing_key(internal)
     write_manifest(out, params.fingerprint(), signing)
     counted = count_json(counting_input(scrutin, result))
     n = int(result["ballot_count"])
