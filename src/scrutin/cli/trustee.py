@@ -23,6 +23,7 @@ from scrutin.crypto.decryption import (
 from scrutin.crypto.encoding import EncodingError, decode_scalar, fingerprint
 from scrutin.crypto.keystore import KeystoreError, read_keystore, seal, write_keystore
 from scrutin.crypto.params import InvalidParameters, parse_parameters
+from scrutin.record import strictjson
 from scrutin.record.tally import TallyError, aggregate_file
 
 trustee_app = typer.Typer(
@@ -43,9 +44,7 @@ def _fail(message: str) -> typer.Exit:
 
 def _read_json(path: Path) -> Any:
     try:
-        if path.stat().st_size > 256 * 1024 * 1024:
-            raise _fail(f"« {path} » est trop volumineux.")
-        return json.loads(path.read_text(encoding="utf-8"))
+        return strictjson.load_file(path, max_bytes=256 * 1024 * 1024)
     except (OSError, ValueError) as exc:
         raise _fail(f"impossible de lire « {path} » ({exc}).") from None
 

@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "scrutin.platform.limits.RequestSizeMiddleware",  # before anything reads the body
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "scrutin.platform.audit.context.ActorMiddleware",
@@ -153,8 +154,14 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+# Request sizes (docs/ops.md): form fields held in memory, files above 2 MB streamed to disk,
+# and a cap per endpoint checked before the body is read (scrutin.platform.limits).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads are streamed to a temporary file
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+SCRUTIN_MAX_REQUEST_BYTES = int(
+    os.environ.get("SCRUTIN_MAX_REQUEST_BYTES", str(2 * 1024**3 + 1024**2))
+)
+SCRUTIN_BALLOT_MAX_BYTES = int(os.environ.get("SCRUTIN_BALLOT_MAX_BYTES", str(1024 * 1024)))
 # Imports (issue 19): findings kept per kind (the others are counted), blocking findings after
 # which reading stops (0: read to the end), days an imported file is kept (refused: deleted).
 SCRUTIN_IMPORT_FINDINGS_PER_KIND = int(os.environ.get("SCRUTIN_IMPORT_FINDINGS_PER_KIND", "100"))

@@ -9,7 +9,6 @@ decryption, combination — and compares the bytes it produces with the record's
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,10 @@ from scrutin.crypto.decryption import RESULT_FORMAT, combine, tally_from_json
 from scrutin.crypto.encoding import fingerprint
 from scrutin.crypto.params import ElectionParameters, parse_parameters
 from scrutin.record import layout
+from scrutin.record.strictjson import load_file
 from scrutin.record.writer import document_bytes
+
+MAX_DOCUMENT = 64 * 1024 * 1024  # decryptions.json of a large election stays far below
 
 
 def result_documents(
@@ -70,12 +72,12 @@ def recount(directory: Path, workers: int | None = None) -> Recount:
     from scrutin.record.tally import aggregate_file, tally_document
 
     out = Recount()
-    params_doc = json.loads((directory / layout.ELECTION).read_bytes())
+    params_doc = load_file(directory / layout.ELECTION)
     params = parse_parameters(params_doc)
-    trustees_doc = json.loads((directory / layout.TRUSTEES).read_bytes())
+    trustees_doc = load_file(directory / layout.TRUSTEES)
     aggregate = aggregate_file(params, directory / layout.BALLOTS, workers=workers)
     tally_doc = tally_document(params, aggregate)
-    partials = json.loads((directory / layout.DECRYPTIONS).read_bytes())["partials"]
+    partials = load_file(directory / layout.DECRYPTIONS, max_bytes=MAX_DOCUMENT)["partials"]
     decryptions, result = result_documents(params, trustees_doc, tally_doc, partials)
     for name, doc in ((layout.TALLY, tally_doc), (layout.DECRYPTIONS, decryptions),
                       (layout.RESULT, result)):  # fmt: skip

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ctypes
 import itertools
-import json
 import multiprocessing
 import os
 import sys
@@ -38,6 +37,7 @@ from scrutin.crypto.decryption import Tally, tally_to_json
 from scrutin.crypto.elgamal import Ciphertext
 from scrutin.crypto.group import Group, InvalidElement
 from scrutin.crypto.params import ElectionParameters, parse_parameters
+from scrutin.record import strictjson
 from scrutin.record.writer import file_digest
 
 MAX_LINE = 4 * 1024 * 1024
@@ -155,8 +155,8 @@ def _point_bytes(value: object, size: int, where: str) -> bytes:
 
 def _add_line(params: ElectionParameters, fp: str, sums: Any, line: bytes) -> None:
     try:
-        doc = json.loads(line)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        doc = strictjson.loads(line, max_bytes=MAX_LINE + 2)  # the line end may be CRLF
+    except strictjson.JsonRefused as exc:
         raise _LineError(f"JSON illisible ({exc})") from exc
     if not isinstance(doc, dict) or doc.keys() != _BALLOT_KEYS:
         raise _LineError("bulletin : objet avec les champs format, election, answers attendu")

@@ -79,3 +79,25 @@ def test_browser_protocol_state_submit_and_decrypt_page(coe: Coe) -> None:
 
 def post_ok(message: dict[str, Any]) -> str:
     return f"Message du tour 1 reçu et vérifié (empreinte {fingerprint(message)[:16]}…)."
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 60_000 + "]" * 60_000, '{"format": ' + "7" * 5000 + "}", '{"format": Infinity}'],
+    ids=["nested", "huge-integer", "infinity"],
+)
+def test_review_19_5_malformed_round_message_is_refused_in_french(coe: Coe, body: str) -> None:
+    open_ceremony(coe)
+    response = coe.client(coe.president).post(reverse("ceremony:submit", kwargs={"code": "011"}),
+                                              body, content_type="application/json")  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("Ce fichier n'est pas un document JSON lisible : ")
+
+
+def test_review_19_4_round_message_above_the_cap_is_refused_before_it_is_read(coe: Coe) -> None:
+    from scrutin.platform.ceremony.rounds import MAX_MESSAGE
+
+    open_ceremony(coe)
+    response = coe.client(coe.president).post(reverse("ceremony:submit", kwargs={"code": "011"}),
+                                              b" " * (MAX_MESSAGE + 1), content_type="application/json")  # fmt: skip
+    assert response.status_code == 413 and "trop volumineux" in response.json()["error"]

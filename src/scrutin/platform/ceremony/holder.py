@@ -22,6 +22,13 @@ from scrutin.crypto.encoding import fingerprint
 
 from ..accounts.perimeters import can_access_cci, perimeter_required
 from ..electoral.models import Urn
+from ..limits import (
+    MULTIPART_MARGIN,
+    TooLarge,
+    body_limit,
+    read_upload,
+    too_large_json_or_page,
+)
 from . import services
 from .forms import UploadForm
 from .models import KeyCeremony, KeyHolder
@@ -67,6 +74,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(request, "ceremony/mine.html", {"slots": slots})
 
 
+@body_limit(MAX_MESSAGE + MULTIPART_MARGIN)
 @perimeter_required(HOLD, "code")
 @require_http_methods(["GET", "POST"])
 def holder_page(request: HttpRequest, code: str) -> HttpResponse:
@@ -75,9 +83,10 @@ def holder_page(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["fichier"]
         try:
-            if upload.size > MAX_MESSAGE:
-                raise Refused("Ce fichier est trop volumineux pour un message de la cérémonie.")
-            messages.success(request, services.receive(code, request.user, upload.read()))
+            raw = read_upload(upload, MAX_MESSAGE)
+            messages.success(request, services.receive(code, request.user, raw))
+        except TooLarge:
+            messages.error(request, "Ce fichier est trop volumineux pour un message de la cérémonie.")
         except Refused as exc:
             messages.error(request, str(exc))
         return redirect("ceremony:holder", code=code)
@@ -144,6 +153,7 @@ def state(request: HttpRequest, code: str) -> HttpResponse:
     })  # fmt: skip
 
 
+@body_limit(MAX_MESSAGE, too_large_json_or_page)
 @perimeter_required(HOLD, "code")
 @require_POST
 def submit(request: HttpRequest, code: str) -> HttpResponse:

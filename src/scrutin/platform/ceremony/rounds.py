@@ -10,7 +10,6 @@ read a round-2 share (it is sealed to its recipient): the recipient checks it in
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from scrutin.crypto import dkg
@@ -24,6 +23,7 @@ from scrutin.crypto.encoding import (
     hex_bytes,
 )
 from scrutin.crypto.keystore import KEYSTORE_FORMAT
+from scrutin.record import strictjson
 
 MAX_MESSAGE = 256 * 1024
 ROUNDS = {dkg.ROUND1_FORMAT: 1, dkg.ROUND2_FORMAT: 2, dkg.ROUND3_FORMAT: 3}
@@ -45,9 +45,9 @@ def load(raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_MESSAGE:
         raise Refused("Ce fichier est trop volumineux pour un message de la cérémonie des clés.")
     try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise Refused("Ce fichier n'est pas un document JSON lisible.") from None
+        doc = strictjson.loads(raw, max_bytes=MAX_MESSAGE)
+    except strictjson.JsonRefused as exc:
+        raise Refused(f"Ce fichier n'est pas un document JSON lisible : {exc}.") from None
     if isinstance(doc, dict) and doc.get("format") == KEYSTORE_FORMAT:
         raise Refused(
             "Ce fichier est un fichier secret chiffré (votre support de clé) : il ne doit jamais "

@@ -25,7 +25,6 @@ import argparse
 import csv
 import io
 import itertools
-import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from typing import Any, cast
 from scrutin.core.counting.io import percent as _percent
 from scrutin.crypto.encoding import canonical_json, fingerprint
 from scrutin.crypto.signing import InvalidSignature, verify_document
+from scrutin.record import strictjson
 
 FORMAT = "scrutin-urn-results/v1"
 EXPORT_FORMAT = "scrutin-results-export/v1"
@@ -561,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        doc = check_document(json.loads(args.fichier.read_text(encoding="utf-8")))
+        doc = check_document(strictjson.load_file(args.fichier))
         verify_signature(doc, args.cle)
     except (OSError, ValueError) as exc:
         print(f"ÉCHEC : {exc}", file=sys.stderr)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -48,6 +47,8 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+
+from scrutin.record import strictjson
 
 from .exports import (
     ResultsDocumentError,
@@ -528,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        doc = json.loads(args.fichier.read_text(encoding="utf-8"))
+        doc = strictjson.load_file(args.fichier)
         pdf = (minutes_all_pdf(doc, expected_key=args.cle) if args.bulletin == "tous"
                else minutes_pdf(doc, args.bulletin, expected_key=args.cle))  # fmt: skip
         args.pdf.write_bytes(pdf)

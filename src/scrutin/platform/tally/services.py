@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from scrutin.crypto import dkg
 from scrutin.crypto.decryption import DecryptionError, check_partial, tally_from_json
 from scrutin.crypto.encoding import fingerprint
 from scrutin.crypto.params import ElectionParameters, parse_parameters
-from scrutin.record import layout
+from scrutin.record import layout, strictjson
 from scrutin.record.recount import result_documents
 from scrutin.record.writer import document_bytes, write_json, write_manifest
 
@@ -264,8 +263,12 @@ def results_of(urn: Urn) -> dict[str, Any] | None:
     return session.results if session else None
 
 
+MAX_PARTIAL = 16 * 1024 * 1024
+
+
 def load_json(raw: bytes) -> object:
+    """An uploaded or posted partial decryption, read by the one strict JSON reader."""
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TallyRefused(f"Fichier illisible : JSON attendu ({exc}).") from exc
+        return strictjson.loads(raw, max_bytes=MAX_PARTIAL)
+    except strictjson.JsonRefused as exc:
+        raise TallyRefused(f"Fichier illisible : {exc}.") from exc

@@ -21,11 +21,12 @@ from ..accounts.perimeters import can_access_cci, is_national, perimeter_require
 from ..control.services import visible_urns
 from ..electoral.models import Urn
 from ..keys import platform_public_key_hex
+from ..limits import MULTIPART_MARGIN, TooLarge, body_limit, read_upload, too_large_json_or_page
 from ..sealing import services as seals
 from . import archive, services, tasks
 from .models import TallySession
 
-MAX_PARTIAL = 16 * 1024 * 1024
+MAX_PARTIAL = services.MAX_PARTIAL
 
 
 def _urn(request: HttpRequest, code: str) -> Urn:
@@ -143,6 +144,7 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
     return _file(archive.dossier_zip(urn), "application/zip", f"depouillement-{urn.code}.zip")
 
 
+@body_limit(MAX_PARTIAL + MULTIPART_MARGIN, too_large_json_or_page)
 @perimeter_required("accounts.hold_key")
 @require_POST
 def partial(request: HttpRequest, code: str) -> HttpResponse:
@@ -159,11 +161,12 @@ def partial(request: HttpRequest, code: str) -> HttpResponse:
             upload = request.FILES.get("fichier")
             if upload is None:
                 raise services.TallyRefused("Choisissez le fichier de déchiffrement partiel.")
-            if upload.size and upload.size > MAX_PARTIAL:
+            try:
+                raw = read_upload(upload, MAX_PARTIAL)
+            except TooLarge as exc:
                 raise services.TallyRefused(
                     "Fichier trop volumineux pour un déchiffrement partiel."
-                )
-            raw = upload.read()
+                ) from exc
         message = services.receive_partial(session, services.load_json(raw), request.user)
     except services.TallyRefused as exc:
         if as_json:

@@ -43,6 +43,9 @@ BALLOTBOX = "ballotbox"
 STALE_AFTER = timedelta(minutes=2)
 
 
+INVALID_BALLOT = "Le bulletin reçu n'est pas valide : il n'a pas été enregistré."
+
+
 class CastRefused(Exception):
     """The cast is refused; ``message`` is for the voter (French), ``code`` for the program."""
 
@@ -179,9 +182,7 @@ def cast_ballot(elector: Elector, ballot_json: object) -> CastResult:
     try:
         check_ballot_json(params, ballot_json)
     except (InvalidBallot, EncodingError) as exc:
-        raise CastRefused(
-            "invalid-ballot", "Le bulletin reçu n'est pas valide : il n'a pas été enregistré."
-        ) from exc
+        raise CastRefused("invalid-ballot", INVALID_BALLOT) from exc
     assert isinstance(ballot_json, dict)
     tracker = str(ballot_tracker(ballot_json))
     digest = ciphertexts_digest(ballot_json)

@@ -51,14 +51,13 @@ def make_receipt(election: str, urn_code: str, tracker: str, voted_at: datetime)
 
 def check_receipt(document_json: str, signature_hex: str) -> dict[str, str] | None:
     """The receipt document if it carries the platform's valid signature, else None."""
-    import json
-
     from scrutin.crypto.signing import InvalidSignature, verify_document
+    from scrutin.record.strictjson import loads
 
     try:
-        document = json.loads(document_json)
+        document = loads(document_json, max_bytes=4096, max_depth=2)
         signature = bytes.fromhex(signature_hex)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError):  # JsonRefused is a ValueError
         return None
     if not isinstance(document, dict) or document.get("format") != RECEIPT_FORMAT:
         return None

@@ -18,9 +18,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from scrutin.record import strictjson
+
 from ..clientaddress import throttle_source
 from ..control import usage
 from ..electoral.models import Elector
+from ..limits import MULTIPART_MARGIN, body_limit
 from . import cast, throttle
 from .elections import ballot_items
 from .models import Emargement, UrnElection
@@ -197,6 +200,17 @@ def ballot(request: HttpRequest) -> HttpResponse:
     return render(request, "voting/ballot.html", context)
 
 
+def ballot_max_bytes() -> int:
+    """The largest encrypted ballot accepted (setting; 1 MiB by default, far above a CCI's)."""
+    return int(getattr(settings, "SCRUTIN_BALLOT_MAX_BYTES", 1024 * 1024))
+
+
+def _invalid_ballot(request: HttpRequest, limit: int = 0) -> HttpResponse:
+    return render(request, "voting/message.html", {"title": "Vote non enregistré",
+                  "message": cast.INVALID_BALLOT}, status=400)  # fmt: skip
+
+
+@body_limit(lambda: 3 * ballot_max_bytes() + MULTIPART_MARGIN, _invalid_ballot)  # %-encoding
 @never_cache
 @require_POST
 def deposit(request: HttpRequest) -> HttpResponse:
@@ -206,9 +220,9 @@ def deposit(request: HttpRequest) -> HttpResponse:
         return render(request, "voting/message.html", {"title": "Session expirée",
                       "message": "Votre session a expiré : reconnectez-vous pour voter."}, status=403)  # fmt: skip
     try:
-        ballot_json = json.loads(request.POST.get("bulletin", ""))
-    except json.JSONDecodeError:
-        ballot_json = None
+        ballot_json = strictjson.loads(request.POST.get("bulletin", ""), max_bytes=ballot_max_bytes())
+    except strictjson.JsonRefused:
+        return _invalid_ballot(request)
     try:
         result = cast.cast_ballot(elector, ballot_json)
     except cast.CastRefused as refused:
@@ -256,6 +270,7 @@ def cci_logo(request: HttpRequest, code: str) -> HttpResponseBase:
     return response
 
 
+@body_limit(64 * 1024)
 @require_POST
 def email_receipt(request: HttpRequest) -> HttpResponse:
     """Sends the receipt the voter holds to the address they type. Nothing is stored: the page
