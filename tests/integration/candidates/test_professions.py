@@ -290,3 +290,40 @@ def test_altered_stored_file_is_not_served(structure: None) -> None:
         Client(raise_request_exception=True).get(
             f"/gestion/candidatures/professions-de-foi/{doc.public_id}.pdf"
         )
+
+
+class _CountingUpload(io.BytesIO):
+    """An upload whose size is not announced, counting the bytes read from it."""
+
+    size = None
+    read_bytes = 0
+
+    def read(self, n: int | None = -1) -> bytes:
+        data = super().read(n)
+        self.read_bytes += len(data)
+        return data
+
+
+def test_review_19_4_profession_is_read_in_bounded_chunks() -> None:
+    from scrutin.platform.candidates.professions import read_profession
+
+    upload = _CountingUpload(b"%PDF-1.7\n" + b"x" * 30_000_000)
+    with override_settings(SCRUTIN_PROFESSION_MAX_BYTES=100_000):
+        with pytest.raises(PdfRejected, match="trop volumineux"):
+            read_profession(upload)
+        assert upload.read_bytes == 100_001
+        announced = SimpleUploadedFile("tract.pdf", b"%PDF-" + b"x" * 200_000)
+        with pytest.raises(PdfRejected, match="0,2 Mo pour 0 Mo"):
+            read_profession(announced)
+        assert announced.tell() == 0  # refused from its announced size, not read
+
+
+def test_review_19_4_profession_body_above_the_cap_is_refused_before_it_is_read(
+    coe_011: Client, media: Path
+) -> None:
+    g = services.create_groupement(question("011-C", "CCIT"), "Agir")
+    with override_settings(SCRUTIN_PROFESSION_MAX_BYTES=10_000):
+        response = coe_011.post(f"/gestion/candidatures/groupements/{g.pk}/profession-de-foi/",
+                                {"file": SimpleUploadedFile("tract.pdf", b"%PDF-" + b"x" * 200_000)})  # fmt: skip
+    assert response.status_code == 413 and "trop volumineux" in response.content.decode()
+    assert not ProfessionDeFoi.objects.exists()

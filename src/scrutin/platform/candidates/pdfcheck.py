@@ -97,14 +97,19 @@ def _walk(obj: Any, seen: set[tuple[int, int]]) -> None:
             raise _refuse(FORBIDDEN_NAMES[item])
 
 
+def too_large(size: int, limit: int) -> PdfRejected:
+    megabytes = f"{size / 1048576:.1f}".replace(".", ",")
+    return PdfRejected(
+        f"Fichier trop volumineux : {megabytes} Mo pour {limit / 1048576:.0f} Mo au maximum. "
+        "Réduisez la taille des images du PDF."
+    )
+
+
 def check_pdf(data: bytes) -> CheckedPdf:
     """Return the page count of an acceptable PDF; raise :class:`PdfRejected` otherwise."""
     limit = max_bytes()
     if len(data) > limit:
-        raise PdfRejected(
-            f"Fichier trop volumineux : {len(data) / 1048576:.1f} Mo pour "
-            f"{limit / 1048576:.0f} Mo au maximum. Réduisez la taille des images du PDF."
-        )
+        raise too_large(len(data), limit)
     if not data.startswith(b"%PDF-"):
         raise PdfRejected(
             "Ce fichier n'est pas un PDF. Déposez la profession de foi au format PDF."

@@ -14,8 +14,9 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 
+from ..limits import TooLarge, read_upload
 from .models import Candidate, Groupement, ProfessionDeFoi
-from .pdfcheck import check_pdf
+from .pdfcheck import check_pdf, max_bytes, too_large
 from .services import lock_unsealed
 
 FOLDER = "professions-de-foi"
@@ -32,6 +33,18 @@ def remove_file(path: str) -> None:
     target = Path(path)
     if target.is_file() and target.resolve().is_relative_to(_folder().resolve()):
         target.unlink()
+
+
+def read_profession(upload: Any) -> bytes:
+    """An uploaded profession de foi's bytes, refused from its size before it is read, then read
+    in bounded chunks (never more than the cap plus one byte)."""
+    limit = max_bytes()
+    if (upload.size or 0) > limit:
+        raise too_large(upload.size, limit)
+    try:
+        return read_upload(upload, limit)
+    except TooLarge:
+        raise too_large(limit + 1, limit) from None
 
 
 def store_profession(owner: Groupement | Candidate, data: bytes, filename: str,

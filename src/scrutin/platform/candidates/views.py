@@ -23,11 +23,12 @@ from scrutin.crypto.encoding import fingerprint
 from .. import keyset
 from ..accounts.perimeters import can_access_cci, cci_codes_of
 from ..electoral.models import Cci, Question, Urn
+from ..limits import MULTIPART_MARGIN, body_limit
 from . import importing, printouts, services
 from .forms import CandidateForm, GroupementForm, ImportForm, ProfessionForm, UnsealForm
 from .models import Candidate, CandidaturesSeal, Groupement, ProfessionDeFoi
-from .pdfcheck import PdfRejected
-from .professions import delete_profession, pdf_response, store_profession
+from .pdfcheck import PdfRejected, max_bytes
+from .professions import delete_profession, pdf_response, read_profession, store_profession
 
 PERMISSION = "candidates.manage_candidates"
 UNSEAL_PERMISSION = "candidates.unseal_candidatures"
@@ -222,7 +223,7 @@ def _profession_page(request: HttpRequest, owner: Groupement | Candidate) -> Htt
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            store_profession(owner, upload.read(), upload.name, _user(request))
+            store_profession(owner, read_profession(upload), upload.name, _user(request))
         except PdfRejected as exc:
             form.add_error("file", str(exc))
         except services.CandidaturesError as exc:
@@ -236,12 +237,14 @@ def _profession_page(request: HttpRequest, owner: Groupement | Candidate) -> Htt
     )
 
 
+@body_limit(lambda: max_bytes() + MULTIPART_MARGIN)
 @authorised
 @require_http_methods(["GET", "POST"])
 def groupement_profession(request: HttpRequest, pk: int) -> HttpResponse:
     return _profession_page(request, _groupement(request, pk))
 
 
+@body_limit(lambda: max_bytes() + MULTIPART_MARGIN)
 @authorised
 @require_http_methods(["GET", "POST"])
 def candidate_profession(request: HttpRequest, pk: int) -> HttpResponse:
