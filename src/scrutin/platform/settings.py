@@ -192,6 +192,12 @@ SCRUTIN_TRUSTED_PROXIES = os.environ.get("SCRUTIN_TRUSTED_PROXIES", "")
 SCRUTIN_TRUSTED_PROXY_HEADER = os.environ.get("SCRUTIN_TRUSTED_PROXY_HEADER", "X-Forwarded-For")
 SCRUTIN_IDLE_TIMEOUT = int(os.environ.get("SCRUTIN_IDLE_TIMEOUT", "900"))  # seconds
 SCRUTIN_IDLE_WARNING = 120  # the warning shows this many seconds before the timeout
+# Absolute lifetime of a management session from its sign-in, whatever the activity.
+SCRUTIN_SESSION_MAX_SECONDS = int(os.environ.get("SCRUTIN_SESSION_MAX_SECONDS", str(10 * 3600)))
+# Voters (voting/session.py): idle limit, and absolute limit from the sign-in; cookie ends
+# with the browser.
+SCRUTIN_VOTER_SESSION_SECONDS = int(os.environ.get("SCRUTIN_VOTER_SESSION_SECONDS", "1200"))
+SCRUTIN_VOTER_SESSION_MAX_SECONDS = int(os.environ.get("SCRUTIN_VOTER_SESSION_MAX_SECONDS", "3600"))
 SCRUTIN_WEBAUTHN_RP_ID = os.environ.get("SCRUTIN_WEBAUTHN_RP_ID", "")
 SCRUTIN_WEBAUTHN_ORIGIN = os.environ.get("SCRUTIN_WEBAUTHN_ORIGIN", "")
 SCRUTIN_SITE_URL = os.environ.get("SCRUTIN_SITE_URL", "http://localhost:8000")
@@ -199,8 +205,10 @@ SCRUTIN_SITE_URL = os.environ.get("SCRUTIN_SITE_URL", "http://localhost:8000")
 # Secure session settings; HTTPS-only cookies unless explicitly running the local demo over HTTP.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 10 * 3600  # absolute limit; the idle limit is SCRUTIN_IDLE_TIMEOUT
-SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Server-side lifetime of a stored session after its last write; the limits that count are
+# SCRUTIN_SESSION_MAX_SECONDS / SCRUTIN_IDLE_TIMEOUT (management) and SCRUTIN_VOTER_SESSION_*.
+SESSION_COOKIE_AGE = SCRUTIN_SESSION_MAX_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # no Max-Age/Expires: the cookie ends with the browser
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("SCRUTIN_HTTPS", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from scrutin.platform.accounts.middleware import SEEN_AT
+from scrutin.platform.accounts.middleware import SEEN_AT, SIGNED_IN_AT
 
 from .world import PASSWORD, make_user
 
@@ -70,3 +70,27 @@ def test_idle_session_is_closed_and_warning_script_injected() -> None:
     assert expired.status_code == 302 and expired.url == "/gestion/comptes/connexion/?expiree=1"
     assert client.get("/gestion/").url.startswith("/gestion/connexion/")  # signed out
     assert client.post("/gestion/comptes/session/prolonger/").status_code == 401
+
+
+def test_issue_19_17_management_session_has_an_absolute_limit() -> None:
+    """Active all along (the idle timer never fires), still signed out once the absolute limit
+    from the sign-in has passed; the cookie ends with the browser."""
+    user = make_user("CELE", ["011"])
+    client = Client()
+    login = client.post(
+        "/gestion/comptes/connexion/", {"username": user.username, "password": PASSWORD}
+    )
+    cookie = login.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["max-age"] == "" and cookie["expires"] == ""
+    assert client.get("/gestion/").status_code == 200
+    session = client.session
+    assert time.time() - session[SIGNED_IN_AT] < 60
+    session[SIGNED_IN_AT] = time.time() - settings.SCRUTIN_SESSION_MAX_SECONDS + 60
+    session.save()
+    assert client.get("/gestion/").status_code == 200
+    session = client.session
+    session[SIGNED_IN_AT] = time.time() - 11 * 3600
+    session[SEEN_AT] = time.time()
+    session.save()
+    assert client.post("/gestion/comptes/session/prolonger/").status_code == 302
+    assert client.get("/gestion/").url.startswith("/gestion/connexion/")  # signed out

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes et habilitations"
 
     def ready(self) -> None:
-        from . import backends  # noqa: F401  (connects the user_logged_in receiver)
+        from . import backends, middleware  # noqa: F401  (connect the user_logged_in receivers)

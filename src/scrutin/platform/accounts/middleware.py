@@ -4,7 +4,9 @@
   factor (or, for a NATIONAL / multi-CCI account without one, for its enrolment) reaches only
   the pages that provide it.
 - :class:`IdleTimeoutMiddleware`: signs out after ``SCRUTIN_IDLE_TIMEOUT`` seconds without a
-  request (default 900) and injects the warning script into management pages.
+  request (default 900), or ``SCRUTIN_SESSION_MAX_SECONDS`` after the sign-in whatever the
+  activity (default 10 h, an absolute limit no request extends), and injects the warning script
+  into management pages.
 - :class:`ContentSecurityPolicyMiddleware`: ``Content-Security-Policy`` on every response.
 """
 
@@ -12,9 +14,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
 from django.urls import resolve, reverse
@@ -32,6 +37,7 @@ _ENROL_PAGES = {"accounts:second-factor", "accounts:totp", "accounts:key",
                 "accounts:key-options", "accounts:logout", "electoral:logout",
                 "accounts:session-ping"}  # fmt: skip
 SEEN_AT = "accounts_seen_at"
+SIGNED_IN_AT = "accounts_signed_in_at"
 _SEEN_RESOLUTION = 30  # seconds; the timeout is that precise, and polling pages write less
 
 DEFAULT_CSP = (
@@ -43,6 +49,17 @@ DEFAULT_CSP = (
 
 def idle_timeout() -> int:
     return int(getattr(settings, "SCRUTIN_IDLE_TIMEOUT", 900))
+
+
+def max_lifetime() -> int:
+    """Seconds a management session lasts after its sign-in, whatever the activity."""
+    return int(getattr(settings, "SCRUTIN_SESSION_MAX_SECONDS", 10 * 3600))
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.signed_in_at")
+def _stamp_sign_in(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    if request is not None:
+        request.session[SIGNED_IN_AT] = time.time()
 
 
 def _url_name(request: HttpRequest) -> str:
@@ -79,7 +96,11 @@ class IdleTimeoutMiddleware:
         if request.user.is_authenticated:
             now = time.time()
             seen = request.session.get(SEEN_AT)
-            if seen is not None and now - float(seen) > idle_timeout():
+            # a session signed in before this limit existed starts counting now
+            signed_in = float(request.session.setdefault(SIGNED_IN_AT, now))
+            if (seen is not None and now - float(seen) > idle_timeout()) or (
+                now - signed_in > max_lifetime()
+            ):
                 logout(request)
                 return HttpResponseRedirect(f"{reverse('accounts:login')}?expiree=1")
             if seen is None or now - float(seen) >= _SEEN_RESOLUTION:

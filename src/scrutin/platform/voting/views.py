@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import time
 from datetime import datetime
 from typing import Any
 
@@ -24,17 +23,13 @@ from ..clientaddress import throttle_source
 from ..control import usage
 from ..electoral.models import Elector
 from ..limits import MULTIPART_MARGIN, body_limit
-from . import cast, throttle
+from . import cast, session, throttle
 from .elections import ballot_items
 from .models import Emargement, UrnElection
 from .receipts import make_receipt
 
-SESSION_KEY = "voter"
-
-
-def session_seconds() -> int:
-    """How long a voter's session lasts after the last action (setting, default 20 minutes)."""
-    return int(getattr(settings, "SCRUTIN_VOTER_SESSION_SECONDS", 20 * 60))
+SESSION_KEY = session.SESSION_KEY
+session_seconds = session.idle_seconds
 
 
 GENERIC_FAILURE = (
@@ -59,10 +54,9 @@ def _locked_message(until: float) -> str:
 
 
 def _voter(request: HttpRequest, step: str = "ready") -> Elector | None:
-    data = request.session.get(SESSION_KEY)
-    if not data or data.get("step") != step:
+    data = session.current(request, step)  # idle and absolute limits checked, then renewed
+    if data is None:
         return None
-    request.session.set_expiry(session_seconds())
     return (
         Elector.objects.select_related("urn", "urn__cci", "urn__category")
         .filter(number=data["number"])
@@ -91,17 +85,11 @@ def login(request: HttpRequest) -> HttpResponse:
                 error = _locked_message(until) if until else GENERIC_FAILURE
             else:
                 throttle.record_success(identifier)
-                request.session.cycle_key()
                 number = throttle.normalise_identifier(identifier)
                 elector = Elector.objects.get(number=number)
                 step = "challenge" if elector.birth_date is not None else "ready"
-                request.session[SESSION_KEY] = {
-                    "number": number,
-                    "step": step,
-                    "since": int(time.time()),
-                }
+                session.start(request, number, step)  # browser-session cookie
                 usage.login()
-                request.session.set_expiry(session_seconds())
                 return redirect("voting:challenge" if step == "challenge" else "voting:ballot")
     if request.method == "GET":
         usage.visit()
@@ -240,7 +228,8 @@ def deposit(request: HttpRequest) -> HttpResponse:
 @never_cache
 def keepalive(request: HttpRequest) -> JsonResponse:
     """Extends the session when the voter asks for more time (RGAA 13.1)."""
-    return JsonResponse({"ok": _voter(request) is not None, "seconds": session_seconds()})
+    ok = _voter(request) is not None
+    return JsonResponse({"ok": ok, "seconds": session.remaining(request) if ok else 0})
 
 
 def logout(request: HttpRequest) -> HttpResponse:
