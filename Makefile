@@ -4,7 +4,7 @@ UV      := .venv/bin/uv
 STAMP   := .venv/.installed
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test lint bench lock clean js
+.PHONY: install demo test lint audit bench lock clean js
 
 $(STAMP): pyproject.toml requirements.lock package.json package-lock.json scripts/install-system.sh
 	./scripts/install-system.sh
@@ -30,6 +30,11 @@ lint: $(STAMP)
 	.venv/bin/ruff check src tests bench
 	.venv/bin/ruff format --check src tests bench
 	.venv/bin/mypy
+
+# Known vulnerabilities of the locked Python and JavaScript packages; says loudly when the
+# advisory services are out of reach (fails then only with SCRUTIN_AUDIT_REQUIRED=1).
+audit: $(STAMP)
+	$(PY) scripts/audit.py
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b --quick || exit 1; done
