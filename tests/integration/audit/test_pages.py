@@ -148,5 +148,34 @@ def test_status_shows_tampering_and_full_verification_is_national_only(
     page = coe.get(reverse("audit:list")).content.decode()
     assert "Journal NON intègre" in page and "contenu modifié" in page
     admin = _client(make_user("ADMIN", national=True))
+    settings.SCRUTIN_IMPORTS_INLINE = True  # the job runs in the request (jobs.dispatch)
     response = admin.post(reverse("audit:verify"), follow=True)
-    assert "Journal NON intègre" in response.content.decode()
+    page = response.content.decode()
+    assert "Journal NON intègre" in page and "La dernière vérification complète a trouvé" in page
+    assert "Vérification complète du journal lancée" in page
+
+
+def test_review_12_journal_offers_the_full_check_and_names_events_in_french(
+    world: World, settings: Any
+) -> None:
+    """Issue 12: no « jamais (commande …) » but a button that runs the check as a job and shows
+    its outcome; the event filter and the table show French labels, never the raw codes."""
+    admin = _client(make_user("ADMIN", national=True))
+    page = admin.get(reverse("audit:list")).content.decode()
+    assert "commande" not in page and "scrutin journal verify" not in page
+    assert "pas encore faite" in page and "Vérifier tout le journal maintenant" in page
+    assert ">Début de l&#x27;import du fichier de structure électorale</td>" in page
+    assert (
+        '<option value="accounts:user:login">Connexion d&#x27;un gestionnaire au site de gestion</option>'
+        in page
+    )
+    assert (
+        ">accounts:user:login<" not in page
+        and "<code>structure:file:import-init</code>" not in page
+    )
+    assert '<optgroup label="Déroulement du scrutin">' in page
+    settings.SCRUTIN_IMPORTS_INLINE = True
+    page = admin.post(reverse("audit:verify"), follow=True).content.decode()
+    assert "pas encore faite" not in page and "entrées, intègre" in page
+    filtered = admin.get(reverse("audit:list"), {"event": "structure:file:import-init"})
+    assert filtered.context["page"].paginator.count == 1

@@ -34,7 +34,7 @@ def _catalogue(*items: dict[str, str]) -> str:
 
 
 def _event(event_id: str, kind: str = "administrative") -> dict[str, str]:
-    return {"id": event_id, "type": kind, "description": "d", "emitter": "e"}
+    return {"id": event_id, "label": "l", "type": kind, "description": "d", "emitter": "e"}
 
 
 @pytest.mark.parametrize(
@@ -45,6 +45,7 @@ def _event(event_id: str, kind: str = "administrative") -> dict[str, str]:
         ([_event("a:b:c", "vote")], "unknown type"),
         ([_event("a:b:run-init")], "pair"),
         ([_event("a:b:run-complete")], "pair"),
+        ([{k: v for k, v in _event("a:b:c").items() if k != "label"}], "label"),
     ],
 )
 def test_catalogue_rules_are_enforced(items: list[dict[str, str]], reason: str) -> None:
@@ -55,3 +56,15 @@ def test_catalogue_rules_are_enforced(items: list[dict[str, str]], reason: str) 
 def test_unknown_event_is_refused() -> None:
     with pytest.raises(KeyError, match="not declared"):
         events.get("urn:seal:forge")
+
+
+def test_review_12_every_event_has_a_short_french_label() -> None:
+    """Issue 12: the journal pages show each event by a French label, not its raw code."""
+    for event in events.catalogue().values():
+        assert event.label and event.label != event.id and ":" not in event.label, event.id
+        assert len(event.label) <= 70, event.id
+    labels = [e.label for e in events.catalogue().values()]
+    assert len(labels) == len(set(labels))
+    assert (
+        events.label_of("accounts:user:login") == "Connexion d'un gestionnaire au site de gestion"
+    )

@@ -36,6 +36,7 @@ class Event:
     type: str
     description: str
     emitter: str
+    label: str  # short French label shown on the journal pages (never the raw id)
 
     @property
     def source(self) -> str:
@@ -60,10 +61,10 @@ def parse_catalogue(text: str) -> dict[EventId, Event]:
             raise CatalogueError(f"{event_id}: declared twice")
         if item["type"] not in TYPES:
             raise CatalogueError(f"{event_id}: unknown type {item['type']}")
-        if not item.get("description") or not item.get("emitter"):
-            raise CatalogueError(f"{event_id}: description and emitter are required")
+        if not item.get("description") or not item.get("emitter") or not item.get("label"):
+            raise CatalogueError(f"{event_id}: label, description and emitter are required")
         events[EventId(event_id)] = Event(EventId(event_id), item["type"], item["description"],
-                                          item["emitter"])  # fmt: skip
+                                          item["emitter"], item["label"])  # fmt: skip
     for event_id in events:
         for mine, other in (("-init", "-complete"), ("-complete", "-init")):
             if event_id.endswith(mine) and event_id[: -len(mine)] + other not in events:
@@ -83,11 +84,22 @@ def get(event_id: str) -> Event:
         raise KeyError(f"journal event {event_id!r} is not declared in audit/events.json") from None
 
 
+def label_of(event_id: str) -> str:
+    """The French label of an event (the id itself for an event no longer declared)."""
+    event = catalogue().get(EventId(event_id))
+    return event.label if event else event_id
+
+
 def markdown_table() -> str:
     """The table of docs/journal.md."""
-    rows = ["| event | type | description (fr) | emitted by |", "|---|---|---|---|"]
+    rows = [
+        "| event | type | label (fr) | description (fr) | emitted by |",
+        "|---|---|---|---|---|",
+    ]
     for event in catalogue().values():
-        rows.append(f"| `{event.id}` | {event.type} | {event.description} | {event.emitter} |")
+        rows.append(
+            f"| `{event.id}` | {event.type} | {event.label} | {event.description} | {event.emitter} |"
+        )
     return "\n".join(rows)
 
 

@@ -7,8 +7,16 @@ from django import forms
 from .events import catalogue
 
 
-def _event_choices() -> list[tuple[str, str]]:
-    return [("", "Tous les événements")] + [(e.id, e.id) for e in catalogue().values()]
+def _event_choices() -> list[tuple[str, object]]:
+    """Grouped by type (« Action administrative », « Déroulement du scrutin »), each event by
+    its French label (its id stays the submitted value)."""
+    kinds = {"administrative": "Actions administratives", "voting-phase": "Déroulement du scrutin"}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for e in catalogue().values():
+        groups.setdefault(e.type, []).append((e.id, e.label))
+    return [("", "Tous les événements")] + [
+        (kinds[kind], sorted(items, key=lambda item: item[1])) for kind, items in groups.items()
+    ]
 
 
 class JournalFilterForm(forms.Form):

@@ -34,6 +34,13 @@ class JournalEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.sequence} {self.event}"
 
+    @property
+    def event_label(self) -> str:
+        """The event in French words (events.json), for the journal pages."""
+        from .events import label_of
+
+        return label_of(self.event)
+
 
 class ChainHead(models.Model):
     """A single row (pk 1): the last sequence and hash. Writers lock it (SELECT … FOR UPDATE),

@@ -17,8 +17,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from .. import jobs
 from ..accounts.perimeters import is_national, perimeter_required
-from . import journal, services
+from . import services, tasks
 from .forms import JournalFilterForm
 from .models import JournalEntry
 
@@ -65,6 +66,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/list.html", {
         "form": form, "page": page, "status": services.status(),
         "query": _query_without_page(request), "national": is_national(request.user),
+        "verifying": tasks.is_running(),
     })  # fmt: skip
 
 
@@ -89,14 +91,14 @@ def entry_csv(request: HttpRequest) -> HttpResponse:
 @perimeter_required(PERMISSION)
 @require_POST
 def verify(request: HttpRequest) -> HttpResponse:
-    """Full verification of the stored journal (national readers: it covers every CCI)."""
+    """Full verification of the stored journal (national readers: it covers every CCI), run as
+    a job; the page shows its outcome."""
     if not is_national(request.user):
         raise PermissionDenied
-    report = journal.verify_database()
-    if report.valid:
-        messages.success(request, f"Journal intègre : {report.entries} entrées vérifiées.")
+    if tasks.start_verification():
+        jobs.dispatch(tasks.verify_journal, 0)
+        messages.info(request, "Vérification complète du journal lancée : son résultat "
+                               "s'affiche ci-dessous dès qu'elle est terminée.")  # fmt: skip
     else:
-        first = report.problems[0]
-        messages.error(request, f"Journal NON intègre : {len(report.problems)} anomalie(s), "
-                                f"la première à l'entrée {first.sequence} : {first.message}")  # fmt: skip
+        messages.info(request, "Une vérification complète du journal est déjà en cours.")
     return redirect("audit:list")
