@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the system packages Scrutin needs (Debian). Idempotent: does nothing when all are present.
 # libsodium: ristretto255 and Ed25519; chromium: end-to-end tests and browser benchmarks;
-# postgresql-client: psql/pg_isready for CI and benchmarks; nodejs/npm: the browser crypto bundle.
+# postgresql-client: psql/pg_isready for CI and benchmarks; nodejs/npm: the browser crypto bundle;
+# poppler-utils: pdftoppm, to look at the procès-verbal golden file (docs/fr/proces-verbal.md).
 set -euo pipefail
 need=()
-for pkg in libsodium23 chromium postgresql-client nodejs npm fonts-dejavu-core; do
+for pkg in libsodium23 chromium postgresql-client nodejs npm fonts-dejavu-core poppler-utils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 # Debian's npm package is not needed when a node with npm is already on the PATH.

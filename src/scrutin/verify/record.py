@@ -41,6 +41,15 @@ DOCUMENTS = (
 MAX_PROBLEMS_SHOWN = 20
 
 
+def _quorum(threshold: int, assessors: int) -> str:
+    """« le dépouillement demande le président et au moins 1 des 2 assesseurs »."""
+    if threshold >= assessors:
+        who = "l'assesseur" if assessors == 1 else f"les {assessors} assesseurs"
+    else:
+        who = f"au moins {threshold} des {assessors} assesseurs"
+    return f"le dépouillement demande le président (ou son support de secours) et {who}"
+
+
 def _fp(doc: object, where: str) -> str:
     try:
         return fingerprint(doc)
@@ -196,7 +205,7 @@ def check_trustees(doc: object, e: Election, report: Report) -> dict[str, Any] |
     except Malformed as exc:
         report.fail(name, str(exc))
         return None
-    report.ok(name, f"président + {t} assesseur(s) sur {len(ids)} requis ; clé publique cohérente")
+    report.ok(name, f"{_quorum(t, len(ids))} ; clé publique cohérente")
     return {"president": president, "threshold": t, "keys": keys, "index": index}
 
 

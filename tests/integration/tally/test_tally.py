@@ -148,3 +148,22 @@ def test_issue_12_record_holds_the_closing_seal_and_verify_checks_ballots_seal_e
     report = verify_record(directory, workers=1)
     check = next(c for c in report.checks if c.name == "Scellement de clôture")
     assert check.ok and "12 bulletins = 12 émargements" in check.detail
+
+
+def test_review_12_refusals_are_french_and_name_no_internal_identifier(closed_vote: Vote) -> None:
+    """Issue 12: « (partial decryption of unknown trustee 'None') » reached the key holder."""
+    session = services.aggregate(services.start(closed_vote.urn).pk, workers=1)
+    good = partial(closed_vote, session, "president")
+    cases = [
+        ({k: v for k, v in good.items() if k != "trustee"}, "ne dit pas quel détenteur"),
+        (dict(good, trustee="inconnu"), "pas celle d'un détenteur de cette commission"),
+        (dict(good, tally=fingerprint({"autre": 1})), "autre scrutin ou une autre agrégation"),
+        (dict(good, answers=[]), "preuves de déchiffrement ne sont pas valides"),
+    ]
+    for document, reason in cases:
+        with pytest.raises(services.TallyRefused) as refused:
+            services.receive_partial(session, document)
+        message = str(refused.value)
+        assert reason in message, message
+        for english in ("partial decryption", "trustee", "unknown", "None", "malformed", "proof"):
+            assert english not in message, message

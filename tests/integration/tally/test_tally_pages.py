@@ -65,13 +65,30 @@ def _decrypt_offline(tmp_path: Path, dossier: bytes, keystore: Path, phrase: Pat
     return out
 
 
+def _designate(vote: Vote, holders: dict[str, tuple[Any, str, str]]) -> None:
+    """The ceremony's designation of the accounts holding the keys (what the ceremony app
+    records when the COE opens its ceremony)."""
+    from scrutin.platform.ceremony.models import KeyCeremony, KeyHolder
+
+    ceremony = KeyCeremony.objects.get(cci=vote.urn.cci)
+    for position, (trustee, (user, first, last)) in enumerate(holders.items()):
+        user.first_name, user.last_name = first, last
+        user.save()
+        role = KeyHolder.Role.PRESIDENT if position == 0 else KeyHolder.Role.ASSESSOR
+        KeyHolder.objects.create(ceremony=ceremony, trustee=trustee, role=role,
+                                 position=position, user=user)  # fmt: skip
+
+
 def test_cctp_3_2_2_6_commission_and_key_holders_tally_through_the_pages(
     closed_vote: Vote, tmp_path: Path, settings: Any
 ) -> None:
     settings.SCRUTIN_IMPORTS_INLINE = True
-    president = _client(make_user("PRESCOE", ["011"], name="president@cci.test"))
-    assessor = _client(make_user("COE", ["011"], name="assesseur@cci.test"))
+    president_user = make_user("PRESCOE", ["011"], name="president@cci.test")
+    assessor_user = make_user("COE", ["011"], name="assesseur@cci.test")
+    president, assessor = _client(president_user), _client(assessor_user)
     code = closed_vote.urn.code
+    _designate(closed_vote, {"president": (president_user, "Claire", "Lefèvre"),
+                             "assesseur-1": (assessor_user, "Marc", "Giraud")})  # fmt: skip
     page = president.get(reverse("tally:urn", kwargs={"code": code}))
     assert "Commencer le dépouillement" in page.content.decode()
     assert "12 bulletin(s) et 12 émargement(s) — nombres égaux (R713-24)" in page.content.decode()
@@ -86,7 +103,8 @@ def test_cctp_3_2_2_6_commission_and_key_holders_tally_through_the_pages(
     with out.open("rb") as f:
         response = president.post(reverse("tally:partial", kwargs={"code": code}), {"fichier": f})
     page = president.get(response.url).content.decode()
-    assert "accepté" in page
+    assert "Déchiffrement partiel de Claire Lefèvre accepté" in page
+    assert "Claire Lefèvre (président de la commission)" in page and "(president)" not in page
     # the same file again: refused with a message
     with out.open("rb") as f:
         response = president.post(
@@ -102,9 +120,15 @@ def test_cctp_3_2_2_6_commission_and_key_holders_tally_through_the_pages(
     # results on the page, the minutes, the signed results, the record and the archive
     page = president.get(reverse("tally:urn", kwargs={"code": code})).content.decode()
     assert "Résultats" in page and "Procès-verbal CCIR" in page
+    # the key holders by name (issue 12: not « president (president) », « assesseur-1 (assessor) »)
+    assert "Claire Lefèvre (président de la commission)" in page
+    assert (
+        "Marc Giraud (assesseur)" in page and "assesseur-1" not in page and "(assessor)" not in page
+    )
     minutes = president.get(reverse("tally:minutes", kwargs={"code": code, "ballot": "ccit"}))
     assert minutes["Content-Type"] == "application/pdf" and minutes.content.startswith(b"%PDF")
     results = president.get(reverse("tally:results-json", kwargs={"code": code})).json()
+    assert results["trustee_names"] == {"president": "Claire Lefèvre", "assesseur-1": "Marc Giraud"}
     signature = results.pop("signature")
     verify_document(bytes.fromhex(signature["key"]), results, bytes.fromhex(signature["value"]))
     record = _body(president.get(reverse("tally:record", kwargs={"code": code})))

@@ -41,7 +41,9 @@ def test_cctp_4_2_2_1_participation_per_urn_cci_region_and_nation(open_urn: Urn)
     region = data["children"][0]
     cci = region["children"][0]
     urn = cci["children"][0]
-    assert region["label"] == "Chambre de commerce et d'industrie de région"
+    assert (
+        region["label"] == "Chambre de commerce et d'industrie de région Auvergne-Rhône-Alpes"
+    )  # issue 12: the region named
     assert (cci["label"], urn["label"], urn["voters"]) == ("011 — CCI de l'Ain", "011-C", 3)
     other = member("coe974", ccis=("974",)).get("/gestion/pilotage/participation.json").json()
     assert (other["registered"], other["voters"], other["children"]) == (0, 0, [])

@@ -283,3 +283,20 @@ def test_command_checks_a_results_document_and_its_signature(
     assert "ÉCHEC : Signature de la plate-forme invalide" in capsys.readouterr().err
     path.write_text("{", encoding="utf-8")
     assert exports.main([str(path)]) == 1
+
+
+def test_review_12_command_names_every_fingerprint_in_french(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12: no « scellement platform / opening … » nor « election : » in its output."""
+    doc = DOCS[0]
+    path = tmp_path / "resultats.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert exports.main([str(path)]) == 0
+    out = capsys.readouterr().out
+    for name in ("platform", "opening", "closing", "ballots", "emargements"):
+        assert f"scellement {name}" not in out
+    for name in ("election", "tally", "result"):
+        assert f"\n{name} :" not in out
+    assert f"Scellement de la plate-forme : {doc['seals']['platform']}" in out
+    assert f"Résultat déchiffré (result.json) : {doc['result']}" in out

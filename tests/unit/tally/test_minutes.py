@@ -23,7 +23,7 @@ from pypdf import PdfReader
 
 from scrutin.platform.tally.exports import ResultsDocumentError, document_fingerprint
 from scrutin.platform.tally.fixtures import SAMPLE_CCIS, sample_key, sample_urn_results
-from scrutin.platform.tally.minutes import _when, main, minutes_all_pdf, minutes_pdf
+from scrutin.platform.tally.minutes import _render, _when, main, minutes_all_pdf, minutes_pdf
 
 from .samples import KEY, people, resign, squeeze, text_of, urn_documents
 
@@ -89,13 +89,17 @@ def test_cctp_3_2_2_6_and_4_1_4_8_1_minutes_carry_every_mention(ballot_id: str) 
     assert ballot["cast"] == doc["voters"] - ballot["blank"] - ballot["null"]
     # votes per candidate, with groupement and suppléant
     for c in ballot["candidates"]:
-        row = squeeze(c["name"]) + (f"suppléant(e):{squeeze(c['substitute'])}" if c["substitute"] else "")  # fmt: skip
+        word = "suppléante" if (c["substitute"] or "").startswith("Mme ") else "suppléant"
+        row = squeeze(c["name"]) + (f"{word}:{squeeze(c['substitute'])}" if c["substitute"] else "")  # fmt: skip
         row += squeeze(c["groupement"] or "—") + squeeze(_n(c["votes"]))
         assert row in flat, row
     # the elected
     elected = [c for c in ballot["candidates"] if c["elected"]]
     assert elected
-    assert flat.count("Élu(e)") >= len(elected) + 1  # the votes table marks each, plus a header
+    assert flat.count("Élu(e)") >= 1  # the header of the table of the elected
+    for c in elected:  # the votes table marks each, « Élue » or « Élu » after the civility
+        word = "Élue" if c["name"].startswith("Mme ") else "Élu"
+        assert word in flat
     if ballot_id == "ccir":
         assert "Sontélusmembresdelachambredecommerceetd'industriederégionet,àcetitre" in flat
         for c in elected:
@@ -124,7 +128,8 @@ def test_cctp_3_2_2_6_and_4_1_4_8_1_minutes_carry_every_mention(ballot_id: str) 
     # control: key holders, every fingerprint, the platform's signature and how to check it
     for trustee in doc["decrypted_by"]:
         assert squeeze(doc["trustee_names"][trustee]) in flat
-    assert "président(e) de la commission, clé « president »" in text
+    president = doc["trustee_names"][doc["decrypted_by"][0]]
+    assert squeeze(f"{president} (président de la commission)") in flat
     for fp in (doc["election"], doc["tally"], doc["result"], *doc["seals"].values(),
                doc["signature"]["key"], doc["signature"]["value"], document_fingerprint(doc)):  # fmt: skip
         assert fp in flat, fp
@@ -257,3 +262,28 @@ def test_anyone_can_rebuild_the_same_pv_from_the_signed_document(tmp_path: Path)
     doc["voters"] -= 1
     source.write_text(json.dumps(doc), encoding="utf-8")
     assert main([str(source), "ccit", str(out)]) == 1
+
+
+def test_review_12_minutes_name_the_holders_the_region_and_each_suppleant() -> None:
+    """Issue 12: the PV names the key holders (never « president », « assesseur-1 »), prints the
+    president's name in the signature box, names the region of the CCIR, writes « suppléant » or
+    « suppléante » per person and has no « leur suppléants »."""
+    doc = _golden_doc()
+    text = text_of(minutes_all_pdf(doc))
+    flat = squeeze(text)
+    for trustee in doc["decrypted_by"]:
+        assert f"« {trustee} »" not in text and f"({trustee})" not in text
+    president = doc["trustee_names"][doc["decrypted_by"][0]]
+    box = squeeze("Le président de la commission d'organisation des élections") + squeeze(president)
+    assert box in flat
+    assert (
+        squeeze("chambre de commerce et d'industrie de région (CCIR)") + squeeze(doc["region"])
+        in flat
+    )
+    assert "suppléant(e)" not in text
+    assert "leur suppléants" not in text and "leurs suppléants" in text
+    nameless = copy.deepcopy(doc)
+    nameless["trustee_names"] = {}
+    nameless["signature"] = {"key": doc["signature"]["key"], "value": "00" * 64}
+    nameless_text = squeeze(text_of(_render(nameless, nameless["ballots"][:1], "0" * 64)))
+    assert squeeze("président de la commission (nom non enregistré)") in nameless_text

@@ -191,3 +191,13 @@ def test_cli_exit_codes(record: Path, tmp_path: Path) -> None:
     assert "ÉCHEC" in bad.output
     missing = runner.invoke(app, ["verify", str(tmp_path / "nope"), "--workers", "1"])
     assert missing.exit_code == 1
+
+
+def test_review_12_quorum_of_the_key_holders_is_stated_plainly(record: Path) -> None:
+    """Issue 12: « président + 2 assesseur(s) sur 3 requis » was ambiguous (2 required of 3?)."""
+    text = verify_record(record, workers=1).render()
+    assert "assesseur(s) sur" not in text
+    assert (
+        "le dépouillement demande le président (ou son support de secours) et au moins 2 des 3 assesseurs"
+        in text
+    )

@@ -35,6 +35,13 @@ def display_name(user: Any) -> str:
     return str(user.get_full_name() or user.username)
 
 
+def trustee_names(cci_code: str) -> dict[str, str]:
+    """The key holders of the COE's ceremony by trustee id: their account's full name (the PV
+    and the tally page name them, not ``president`` / ``assesseur-1``)."""
+    holders = KeyHolder.objects.filter(ceremony__cci_id=cci_code).select_related("user")
+    return {h.trustee: display_name(h.user) for h in holders}
+
+
 def eligible_holders(cci_code: str) -> list[User]:
     """Active management accounts with ``accounts.hold_key`` whose perimeter covers the CCI."""
     users = User.objects.filter(is_active=True, perimeter__isnull=False).select_related("perimeter")

@@ -42,6 +42,13 @@ EXPORT_FORMAT = "scrutin-results-export/v1"
 KINDS = ("CCIR", "CCIT")
 TIMES = ("opens_at", "closes_at", "closed_at", "tally_started_at", "tally_finished_at")
 SEALS = ("platform", "opening", "closing", "ballots", "emargements")
+# How the PV and the command name each fingerprint of the document (French, for the COE).
+FINGERPRINT_LABELS = {"election": "Empreinte de l'élection (election.json)",
+                      "tally": "Agrégation chiffrée (tally.json)",
+                      "result": "Résultat déchiffré (result.json)"}  # fmt: skip
+SEAL_LABELS = {"platform": "Scellement de la plate-forme", "opening": "Scellement à l'ouverture",
+               "closing": "Scellement à la clôture", "ballots": "Scellement de l'urne (bulletins)",
+               "emargements": "Scellement de la liste d'émargement"}  # fmt: skip
 MAX_NAME = 200  # longer than any name the candidatures app accepts (civility + 60 + 60)
 MAX_LABEL = 300
 
@@ -570,10 +577,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Urne {doc['urn']['code']} — {doc['cci']['label']} : document cohérent, signature "
           f"Ed25519 valide (clé {key}{'' if args.cle else ', à comparer à platform_key'}).")  # fmt: skip
     print(f"Empreinte du document (sans signature) : {document_fingerprint(doc)}")
-    for name in ("election", "tally", "result"):
-        print(f"{name} : {doc[name]}")
-    for name, value in doc["seals"].items():
-        print(f"scellement {name} : {value or '(aucun)'}")
+    for name, label in FINGERPRINT_LABELS.items():
+        print(f"{label} : {doc[name]}")
+    for name, label in SEAL_LABELS.items():
+        print(f"{label} : {doc['seals'][name] or '(aucun scellement)'}")
     return 0
 
 

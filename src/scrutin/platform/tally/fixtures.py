@@ -214,7 +214,7 @@ def sample_urn_results(
     result = count(territorial)
     ballots = []
     if regional and result.regional is not None:
-        title = "Chambre de commerce et d'industrie de région"
+        title = f"Chambre de commerce et d'industrie de région {cci[2].removeprefix('CCIR ')}"
         ballots.append(_ballot_doc("CCIR", title, ccir_seats, ccir_blank, voters, ccir_rows,
                                    result.regional, names))  # fmt: skip
     ccit_title = "Chambre de commerce et d'industrie territoriale"

@@ -50,7 +50,10 @@ from reportlab.platypus import (
 
 from scrutin.record import strictjson
 
+from ..frenchdates import long_date
 from .exports import (
+    FINGERPRINT_LABELS,
+    SEAL_LABELS,
     ResultsDocumentError,
     SeatAccount,
     ballot_of,
@@ -66,9 +69,6 @@ PARIS = ZoneInfo("Europe/Paris")
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONTS = {"PV": "DejaVuSans.ttf", "PV-Bold": "DejaVuSans-Bold.ttf",
          "PV-Oblique": "DejaVuSans-Oblique.ttf", "PV-Mono": "DejaVuSansMono.ttf"}  # fmt: skip
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")  # fmt: skip
 CHAMBER = {"CCIR": "chambre de commerce et d'industrie de région",
            "CCIT": "chambre de commerce et d'industrie territoriale"}  # fmt: skip
 MM = 72 / 25.4
@@ -81,7 +81,7 @@ NULL_NOTE = ("Le vote par internet ne peut pas produire de bulletin nul : la pla
              "n'accepte un bulletin chiffré qu'avec les preuves qu'il est valide, et ne choisir "
              "aucun candidat est un vote blanc confirmé par l'électeur.")  # fmt: skip
 CCIR_ELECTED = (f"Sont élus membres de la {CHAMBER['CCIR']} et, à ce titre, membres de la "
-                f"{CHAMBER['CCIT']} ; leur suppléant est élu à la {CHAMBER['CCIT']} "
+                f"{CHAMBER['CCIT']} ; leurs suppléants sont élus à la {CHAMBER['CCIT']} "
                 "(Code de commerce, art. L713-16 et R713-27) :")  # fmt: skip
 TIES = ("Les candidats ci-dessous ont le même nombre de voix et la même date de naissance (ou "
         "une date inconnue) : la règle de l'âge ne peut les départager. La plate-forme "
@@ -144,10 +144,7 @@ def _moment(iso: str | None) -> datetime | None:
 def _when(iso: str | None) -> str:
     """mardi 27 octobre 2026 à 18 h 00 (Paris time, whatever offset the document used)."""
     m = _moment(iso)
-    if m is None:
-        return "non renseigné"
-    day = "1er" if m.day == 1 else str(m.day)
-    return f"{DAYS[m.weekday()]} {day} {MONTHS[m.month - 1]} {m.year} à {m:%H} h {m:%M}"
+    return "non renseigné" if m is None else long_date(m)
 
 
 def _birth(iso: str | None) -> str:
@@ -161,6 +158,15 @@ def _pct(part: int, whole: int) -> str:
 
 def _e(text: object) -> str:
     return escape(str(text))
+
+
+def _substitute_word(name: str) -> str:
+    """« suppléante » or « suppléant » after the civility that starts the printed name."""
+    return "suppléante" if name.startswith("Mme ") else "suppléant"
+
+
+def _elected_word(name: str) -> str:
+    return "Élue" if name.startswith("Mme ") else "Élu"
 
 
 def _p(text: str, style: str = "p") -> Paragraph:
@@ -201,8 +207,9 @@ def _space() -> Spacer:
 def _heading(doc: Doc, ballot: Doc) -> list[Any]:
     kind, urn = ballot["kind"], doc["urn"]
     sub = f" — {_e(urn['subcategory']['label'])}" if urn["subcategory"] else ""
+    region = f"{_e(doc['region'])}<br/>" if kind == "CCIR" else ""
     return [_p("PROCÈS-VERBAL DES OPÉRATIONS ÉLECTORALES", "title"),
-            _p(f"Élection des membres de la {CHAMBER[kind]} ({kind})<br/>"
+            _p(f"Élection des membres de la {CHAMBER[kind]} ({kind})<br/>{region}"
                f"{_e(doc['cci']['label'])} — {_e(urn['category']['label'])}{sub}", "subtitle"),
             _p(MODE, "subtitle"), Spacer(1, 3 * MM)]  # fmt: skip
 
@@ -251,8 +258,14 @@ def _votes(ballot: Doc) -> list[Any]:
     for rank, c in enumerate(ballot["candidates"], 1):
         who = f"<b>{_e(c['name'])}</b>"
         if c["substitute"]:
-            who += f"<br/>suppléant(e) : {_e(c['substitute'])}"
-        status = "<b>Élu(e)</b>" if c["elected"] else "Égalité" if c["name"] in tied else ""
+            who += f"<br/>{_substitute_word(c['substitute'])} : {_e(c['substitute'])}"
+        status = (
+            f"<b>{_elected_word(c['name'])}</b>"
+            if c["elected"]
+            else "Égalité"
+            if c["name"] in tied
+            else ""
+        )
         rows.append([str(rank), _p(who, "cell"), _p(_e(c["groupement"] or "—"), "cell"),
                      _n(c["votes"]), _pct(c["votes"], ballot["cast"]), _p(status, "cell")])  # fmt: skip
     title = _p("4. Voix obtenues par chaque candidat (dans l'ordre du bulletin)", "h")
@@ -309,7 +322,7 @@ def _elected(doc: Doc, ballot: Doc, account: SeatAccount) -> list[Any]:
         members = ("le membre élu" if len(regional) == 1 else
                    f"les {_plural(len(regional), 'membre')} élus" if regional else "aucun membre élu")  # fmt: skip
         out.append(_p(f"a) {_plural(2 * len(regional), 'siège')} pour {members} à la "
-                      f"{CHAMBER['CCIR']} et leur suppléant{'s' if len(regional) > 1 else ''} :"))  # fmt: skip
+                      f"{CHAMBER['CCIR']} et {'son suppléant' if len(regional) == 1 else 'leurs suppléants'} :"))  # fmt: skip
         if regional:
             out += [_elected_table(regional, True), _space()]
         if reserved:
@@ -364,19 +377,22 @@ def _ties(doc: Doc, ballot: Doc, account: SeatAccount) -> list[Any]:
     return [*out, _p("Décision de la commission : " + "_" * 70 + "<br/>" + LINE)]
 
 
+def _holder(doc: Doc, position: int) -> str:
+    """« Prénom NOM (président de la commission) » — by the name of the account the ceremony
+    designated, never by the key's internal identifier."""
+    role = "président de la commission" if position == 0 else "assesseur"
+    name = doc["trustee_names"].get(doc["decrypted_by"][position])
+    return f"{_e(name)} ({role})" if name else f"{role} (nom non enregistré)"
+
+
 def _control(doc: Doc, fingerprint: str) -> list[Any]:
-    names, sig, seals = doc["trustee_names"], doc["signature"], doc["seals"]
-    holders = [f"{_e(names.get(t, t))} ({'président(e) de la commission' if i == 0 else 'assesseur'}"
-               f", clé « {_e(t)} »)" for i, t in enumerate(doc["decrypted_by"])]  # fmt: skip
+    sig, seals = doc["signature"], doc["seals"]
+    holders = [_holder(doc, i) for i in range(len(doc["decrypted_by"]))]
     seals = {k: v or "(aucun scellement)" for k, v in seals.items()}
-    mono = [("Empreinte de l'élection (election.json)", doc["election"]),
-            ("Scellement de la plate-forme", seals["platform"]),
-            ("Scellement à l'ouverture", seals["opening"]),
-            ("Scellement à la clôture", seals["closing"]),
-            ("Scellement de l'urne (bulletins)", seals["ballots"]),
-            ("Scellement de la liste d'émargement", seals["emargements"]),
-            ("Agrégation chiffrée (tally.json)", doc["tally"]),
-            ("Résultat déchiffré (result.json)", doc["result"]),
+    mono = [(FINGERPRINT_LABELS["election"], doc["election"]),
+            *[(label, seals[name]) for name, label in SEAL_LABELS.items()],
+            (FINGERPRINT_LABELS["tally"], doc["tally"]),
+            (FINGERPRINT_LABELS["result"], doc["result"]),
             ("Document de résultats de l'urne (sans sa signature)", fingerprint),
             ("Clé publique de la plate-forme (Ed25519)", sig["key"]),
             ("Signature de la plate-forme (Ed25519)", sig["value"][:64] + "<br/>" + sig["value"][64:])]  # fmt: skip
@@ -396,7 +412,7 @@ def _signatures(doc: Doc) -> list[Any]:
     member = _p(f"<b>Membre de la commission</b><br/>Nom et qualité :{box}", "cell")
     teller = _p(f"<b>Scrutateur</b> (CCTP 4.1.4.8)<br/>Nom, désigné par :{box}", "cell")
     cells = [[_p("<b>Le président de la commission d'organisation des élections</b><br/>"
-                 f"{_e(president)}{box}", "cell"), member], [member, member], [member, member],
+                 f"{_e(president) if president else 'Nom :'}{box}", "cell"), member], [member, member], [member, member],
              [teller, teller]]  # fmt: skip
     return [KeepTogether([
         _p("8. Proclamation et signatures", "h"),

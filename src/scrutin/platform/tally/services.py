@@ -32,6 +32,7 @@ from scrutin.record.recount import result_documents
 from scrutin.record.writer import document_bytes, write_json, write_manifest
 
 from ..audit.journal import record_event
+from ..ceremony import services as ceremony
 from ..electoral.models import Elector, Urn
 from ..keys import platform_signing_key
 from ..sealing import services as seals
@@ -162,6 +163,40 @@ def missing_partials(session: TallySession) -> tuple[bool, int]:
     return keys.ceremony.president not in have, max(0, keys.ceremony.threshold - assessors)
 
 
+def _holder_name(urn: Urn, trustee: str) -> str:
+    name = ceremony.trustee_names(urn.cci_id).get(trustee)
+    return name or "ce détenteur de clé"
+
+
+def received_partials(session: TallySession) -> list[dict[str, Any]]:
+    """The partial decryptions received, for the tally pages: the holder by name (the account
+    the ceremony designated) and role in French, never the key's internal identifier."""
+    names = ceremony.trustee_names(session.urn.cci_id)
+    roles = {"president": "président de la commission", "assessor": "assesseur"}
+    return [{"name": names.get(p.trustee) or roles.get(p.role, "détenteur de clé"),
+             "role": roles.get(p.role, "détenteur de clé"), "received_at": p.received_at}
+            for p in session.partials.all()]  # fmt: skip
+
+
+def _refusal_reason(document: dict[str, Any], keys: dkg.TrusteeKeys,
+                    params: ElectionParameters, session: TallySession) -> str:  # fmt: skip
+    """Why a partial decryption was refused, in French (the crypto layer's messages are for
+    developers and name internal identifiers)."""
+    trustee = document.get("trustee")
+    if not isinstance(trustee, str) or not trustee:
+        return "le fichier ne dit pas quel détenteur de clé l'a produit (fichier incomplet)."
+    if trustee not in keys.keys:
+        return ("il a été produit avec une clé qui n'est pas celle d'un détenteur de cette "
+                "commission (autre cérémonie des clés ?).")  # fmt: skip
+    if document.get("election") != params.fingerprint() or document.get("tally") != session.tally_fingerprint:  # fmt: skip
+        return ("il a été produit pour un autre scrutin ou une autre agrégation ; téléchargez "
+                "à nouveau le dossier de dépouillement de cette urne.")  # fmt: skip
+    return (
+        "ses preuves de déchiffrement ne sont pas valides ou le fichier est abîmé ; "
+        "produisez-le à nouveau avec votre support de clé."
+    )
+
+
 def receive_partial(session: TallySession, document: object, user: Any = None) -> str:
     """Check and keep one key holder's partial decryption; finish the tally when enough."""
     urn = session.urn
@@ -182,7 +217,9 @@ def receive_partial(session: TallySession, document: object, user: Any = None) -
         else:
             trustee = str(document["trustee"])
             if session.partials.filter(trustee=trustee).exists():
-                raise TallyRefused(f"Le déchiffrement partiel de « {trustee} » a déjà été reçu.")
+                raise TallyRefused(
+                    f"Le déchiffrement partiel de {_holder_name(urn, trustee)} a déjà été reçu."
+                )
             PartialDecryption.objects.create(
                 session=session, trustee=trustee, role=str(document["role"]), document=document,
                 received_from=user if getattr(user, "pk", None) else None,
@@ -193,14 +230,14 @@ def receive_partial(session: TallySession, document: object, user: Any = None) -
         record_event("tally:partial:refuse", actor=user, cci_code=urn.cci_id, urn_code=urn.code,
                      data={"reason": str(refused)[:200]})  # fmt: skip
         raise TallyRefused(
-            "Déchiffrement partiel refusé : il ne correspond pas à ce dépouillement ou ses "
-            f"preuves sont invalides ({refused})."
+            f"Déchiffrement partiel refusé : {_refusal_reason(document, keys, params, session)}"
         ) from refused
     president_missing, assessors_needed = missing_partials(session)
     if not president_missing and assessors_needed == 0:
         finish(session)
-        return f"Déchiffrement partiel de « {trustee} » accepté : le dépouillement est terminé."
-    return f"Déchiffrement partiel de « {trustee} » accepté."
+        return (f"Déchiffrement partiel de {_holder_name(urn, trustee)} accepté : le "
+                "dépouillement est terminé.")  # fmt: skip
+    return f"Déchiffrement partiel de {_holder_name(urn, trustee)} accepté."
 
 
 def finish(session: TallySession) -> TallySession:
@@ -233,7 +270,7 @@ def finish(session: TallySession) -> TallySession:
                "closed_at": election.closed_at, "tally_started_at": session.started_at,
                "tally_finished_at": now},
         decrypted_by=list(result["decrypted_by"]),
-        trustee_names={},  # the PV names the key holders by their ceremony ids (see note)
+        trustee_names=ceremony.trustee_names(urn.cci_id),
     )  # fmt: skip
     (urn_dir(urn) / RESULTS_FILE).write_bytes(document_bytes(doc))
     session.decryptions = decryptions

@@ -65,7 +65,7 @@ def urn_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "tally/urn.html", {
         "urn": urn, "session": session, "blocked": services.can_start(urn) if session is None else "",
         "can_run": request.user.has_perm("tally.run_tally"), **_progress(session),
-        "partials": list(session.partials.all()) if session else [],
+        "partials": services.received_partials(session) if session else [],
         "results": session.results if session and session.state == "done" else None,
         "closing": seals.closing_of(urn),
     })  # fmt: skip
@@ -100,7 +100,7 @@ def keyholder(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(urn)
     return render(request, "tally/keyholder.html", {
         "urn": urn, "session": session, **_progress(session),
-        "received": list(session.partials.values_list("trustee", flat=True)) if session else [],
+        "received": services.received_partials(session) if session else [],
     })  # fmt: skip
 
 

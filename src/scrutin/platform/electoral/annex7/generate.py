@@ -29,6 +29,16 @@ def _ascii(text: str) -> str:
     return "".join(c for c in folded.lower() if c.isalnum())
 
 
+# The region of a CCI by its department (the first two digits of its code), for the CCIR labels.
+_REGIONS = {"01": "Auvergne-Rhône-Alpes", "69": "Auvergne-Rhône-Alpes", "42": "Auvergne-Rhône-Alpes",
+            "13": "Provence-Alpes-Côte d'Azur", "29": "Bretagne", "75": "Paris Île-de-France",
+            "59": "Hauts-de-France", "33": "Nouvelle-Aquitaine", "67": "Grand Est"}  # fmt: skip
+
+
+def region_of(cci_code: str) -> str:
+    return _REGIONS.get(cci_code[:2], f"du département {cci_code[:2]}")
+
+
 def structure_rows(
     ccis: Sequence[tuple[str, str, Sequence[tuple[str, str, str, str, int, int]]]],
 ) -> list[list[str]]:
@@ -39,9 +49,9 @@ def structure_rows(
             rows.append([
                 code, label, cat, cat_label, sub, sub_label, str(ccir), str(ccit),
                 f"Élections des membres de la {label} 2026",
-                "Chambre de commerce et d'industrie de région" if ccir else "",
+                f"Chambre de commerce et d'industrie de région {region_of(code)}" if ccir else "",
                 label, "Sous-catégorie" if sub else "Catégorie",
-                "Membre de la CCI de région" if ccir else "", f"Membre de la {label}",
+                f"Membre de la CCI de région {region_of(code)}" if ccir else "", f"Membre de la {label}",
                 f"Membre de la {label}",
                 f"CCI de région et {label}" if ccir else "", label,
                 ", au 01 02 03 04 05, du lundi au vendredi de 9 h à 18 h", "01 02 03 04 05",
