@@ -71,6 +71,10 @@ def test_issue_19_18_voter_cookie_ends_with_the_browser_and_idle_limit_is_server
 
 def test_issue_19_17_voter_session_has_an_absolute_limit(voter: Client) -> None:
     limit = settings.SCRUTIN_VOTER_SESSION_MAX_SECONDS
+    move_back(voter, since=limit - 300)
+    page = voter.get("/vote/bulletin/").content.decode()
+    shown = int(page.split('data-session-seconds="', 1)[1].split('"', 1)[0])
+    assert 0 < shown <= 300  # the page warns before the absolute end, not after the idle period
     move_back(voter, since=limit - 60)
     near = voter.get("/vote/prolonger/").json()
     assert near["ok"] is True and 0 < near["seconds"] <= 60  # what is left, not a new period

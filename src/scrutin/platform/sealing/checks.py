@@ -108,6 +108,9 @@ def check_platform_seal(seal: PlatformSeal, code_root: Path | None = None) -> li
     sealed_assets = seal.document["assets"]["files"]
     code, assets = docs.code_files(code_root), docs.asset_files()
     code_diff, assets_diff = _files_diff(sealed_code, code), _files_diff(sealed_assets, assets)
+    if any(p.endswith(".pyc") for p in code.keys() - sealed_code.keys()):
+        code_diff += (" — du code compilé (.pyc) est apparu après le scellement : implanté, ou "
+                      "la plate-forme écrit son bytecode (PYTHONDONTWRITEBYTECODE=1, docs/ops.md)")  # fmt: skip
     return [
         Finding(not code_diff, f"{what} : code", code_diff or f"{len(code)} fichiers identiques"),
         Finding(not assets_diff, f"{what} : ressources servies",

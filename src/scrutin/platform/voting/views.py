@@ -185,6 +185,7 @@ def ballot(request: HttpRequest) -> HttpResponse:
         return closed
     assert election is not None
     context = _ballot_context(elector, election)
+    context["session_seconds"] = session.remaining(request)  # warns before either limit
     return render(request, "voting/ballot.html", context)
 
 
