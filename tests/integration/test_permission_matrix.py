@@ -24,6 +24,7 @@ from scrutin.platform.accounts.models import Perimeter
 from scrutin.platform.accounts.roles import ROLES, setup_roles
 from scrutin.platform.candidates.models import Candidate, Groupement, ProfessionDeFoi
 from scrutin.platform.credentials.models import GenerationRun, RecipientKey
+from scrutin.platform.documents.models import DocumentJob
 from scrutin.platform.electoral.models import Question, Urn
 
 from .accounts.world import World, build_world, make_user
@@ -95,6 +96,7 @@ class Data:
     profession: uuid.UUID
     account: int
     credentials_run: int
+    document: int  # a finished émargement PDF job (documents)
     markers: tuple[str, ...]  # strings that identify this CCI's data in a page
 
 
@@ -137,8 +139,11 @@ def _side(tmp_path: Path, code: str, elector: str, run: int, markers: tuple[str,
         cci_code=code, mode=GenerationRun.Mode.NEW, status=GenerationRun.Status.DONE,
         recipient=recipient, export_path=str(export),
     )  # fmt: skip
+    pdf_job = DocumentJob.objects.create(kind=DocumentJob.Kind.EMARGEMENT, urn=urn, path=str(pdf),
+                                         status=DocumentJob.Status.DONE)  # fmt: skip
     return Data(code, urn.code, elector, run, group.pk, grouped.pk, alone.pk, doc.public_id,
-                account.pk, generation.pk, (*markers, elector, account.username, f"SEULE{code}"))  # fmt: skip
+                account.pk, generation.pk, pdf_job.pk,
+                (*markers, elector, account.username, f"SEULE{code}"))  # fmt: skip
 
 
 @pytest.fixture
@@ -203,6 +208,10 @@ def kwargs_for(name: str, d: Data) -> dict[str, Any]:
         "credentials:run-progress": {"pk": d.credentials_run},
         "credentials:run-export": {"pk": d.credentials_run},
         "tally:export": {"what": "resultats.csv"},
+        "documents:new": {"code": d.urn, "kind": "emargement"},
+        "documents:job": {"pk": d.document},
+        "documents:progress": {"pk": d.document},
+        "documents:download": {"pk": d.document},
     }.get(name, {})
 
 

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "scrutin.platform.ceremony",
     "scrutin.platform.sealing",
     "scrutin.platform.tally",
+    "scrutin.platform.documents",
     "scrutin.platform.ballotbox",
 ]
 

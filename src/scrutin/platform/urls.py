@@ -11,6 +11,7 @@ urlpatterns = [
     path("gestion/ceremonie/", include("scrutin.platform.ceremony.urls")),
     path("gestion/scellement/", include("scrutin.platform.sealing.urls")),
     path("gestion/depouillement/", include("scrutin.platform.tally.urls")),
+    path("gestion/documents/", include("scrutin.platform.documents.urls")),
     path("gestion/", include("scrutin.platform.electoral.urls")),
     path("vote/", include("scrutin.platform.voting.urls")),
     path("scellements/", include("scrutin.platform.sealing.public_urls")),

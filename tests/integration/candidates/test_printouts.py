@@ -83,7 +83,9 @@ def test_professions_pdf_lists_each_document_with_its_hash(structure: None) -> N
 
 def test_printout_urls_return_pdf(coe_011: Client) -> None:
     _fill()
-    for what in ("liste-electorale", "candidatures", "professions-de-foi"):
+    for what in ("candidatures", "professions-de-foi"):
         response = coe_011.get(f"/gestion/candidatures/urne/011-C/{what}.pdf")
         assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+    long_list = coe_011.get("/gestion/candidatures/urne/011-C/liste-electorale.pdf")  # a job
+    assert long_list.url == "/gestion/documents/urne/011-C/liste-electorale/"
     assert coe_011.get("/gestion/candidatures/urne/011-C/autre.pdf").status_code == 404

@@ -308,13 +308,15 @@ def electors(request: HttpRequest, code: str) -> HttpResponse:
                   {"urn": urn, "page": page, "total": urn.electors.count()})  # fmt: skip
 
 
-PRINTOUTS = {"liste-electorale": printouts.electors_pdf, "candidatures": printouts.candidatures_pdf,
+PRINTOUTS = {"candidatures": printouts.candidatures_pdf,
              "professions-de-foi": printouts.professions_pdf}  # fmt: skip
 
 
 @authorised
 def printout(request: HttpRequest, code: str, what: str) -> HttpResponse:
     urn = _urn(request, code)
+    if what == "liste-electorale":  # long: built by a job with a progress bar (documents)
+        return redirect("documents:new", code=urn.code, kind=what)
     if what not in PRINTOUTS:
         raise Http404
     response = HttpResponse(PRINTOUTS[what](urn), content_type="application/pdf")

@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.db.models import Count
@@ -21,6 +21,7 @@ from ..accounts.perimeters import cci_codes_of
 from ..audit.journal import record_event
 from ..candidates.services import current_seals
 from ..electoral.models import Elector, Urn
+from ..jobs import Progress
 from ..voting.models import Emargement, UrnElection
 
 
@@ -174,28 +175,36 @@ def emargement_csv(urn: Urn) -> str:
     return out.getvalue()
 
 
-def emargement_pdf(urn: Urn) -> bytes:
-    from reportlab.lib import colors
+def emargement_pdf(
+    urn: Urn, *, out: BinaryIO | None = None, progress: Progress | None = None
+) -> bytes:
+    """The urn's whole émargement list as PDF, written to ``out`` when given (built by a job,
+    ``documents``, with its ``progress``; then ``b""`` is returned)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from ..candidates.printouts import READ_SHARE, build_progress, tables
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, title=f"Liste d'émargement {urn.code}", author="Scrutin"
+        out or buffer, pagesize=A4, title=f"Liste d'émargement {urn.code}", author="Scrutin"
     )
+    doc.setProgressCallBack(build_progress(progress, READ_SHARE))
     styles = getSampleStyleSheet()
-    rows = [HEADER, *emargement_rows(urn)]
+    total = Emargement.objects.filter(urn=urn).count() if progress else 0
+    rows = []
+    for row in emargement_rows(urn):
+        rows.append(row)
+        if progress and len(rows) % 2000 == 0:
+            progress(READ_SHARE * len(rows), 100 * total)
     now = timezone.localtime().strftime("%d/%m/%Y à %H:%M")
     story = [Paragraph(f"Liste d'émargement — urne {urn.code} — {urn.cci.label}", styles["Title"]),
-             Paragraph(f"Éditée le {now} (heure de Paris) : {len(rows) - 1} votant(s).", styles["Normal"])]  # fmt: skip
-    table = Table(rows, repeatRows=1, colWidths=[32 * mm, 35 * mm, 30 * mm, 50 * mm, 33 * mm])
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Helvetica", 7), ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7),
-                               ("GRID", (0, 0), (-1, -1), 0.3, colors.grey)]))  # fmt: skip
-    story.append(table)
+             Paragraph(f"Éditée le {now} (heure de Paris) : {len(rows)} votant(s).", styles["Normal"]),
+             *tables(HEADER, rows, [32 * mm, 35 * mm, 30 * mm, 50 * mm, 33 * mm])]  # fmt: skip
     doc.build(story)
-    return buffer.getvalue()
+    return b"" if out else buffer.getvalue()
 
 
 def set_suspension(urns: Iterable[Urn], *, suspended: bool, message: str, user: Any) -> int:

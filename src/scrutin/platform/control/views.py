@@ -42,8 +42,8 @@ def emargement(request: HttpRequest, code: str, fmt: str = "html") -> HttpRespon
         response = HttpResponse(
             services.emargement_csv(urn), content_type="text/csv; charset=utf-8"
         )
-    elif fmt == "pdf":
-        response = HttpResponse(services.emargement_pdf(urn), content_type="application/pdf")
+    elif fmt == "pdf":  # long: built by a job with a progress bar (documents)
+        return redirect("documents:new", code=urn.code, kind="emargement")
     elif fmt == "html":
         return render(request, "control/emargement.html", {
             "urn": urn, "page": services.emargement_page(urn, request.GET),
