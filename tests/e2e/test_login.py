@@ -94,3 +94,23 @@ def test_issue_6_lockout_with_the_same_message_for_unknown_identifiers(
     )  # right code, still locked
     assert "bloquée jusqu'à" in page.get_by_role("alert").inner_text()
     assert page.get_by_role("heading", name="Voter en ligne").is_visible()
+
+
+def test_review_12_1_the_browser_solves_the_proof_of_work_and_the_voter_gets_in(
+    voting_urn: Urn, issued: dict[str, str], page: Any, live_server: Any, settings: Any
+) -> None:
+    """After many failures from the voter's address, the login page asks for a proof of work:
+    preuve.js solves it in the page (the voter only waits), the server accepts it, the voter
+    reaches the ballot; the page explains it in French and passes axe."""
+    settings.SCRUTIN_VOTER_SOURCE_FREE_FAILURES = 3
+    settings.SCRUTIN_VOTER_POW_BITS = 14
+    Elector.objects.filter(number="0110000000004").update(birth_date=None)
+    for n in range(3):
+        login(page, live_server.url, f"011999999999{n}", "AAAA-BBBB-CCCC")
+    page.goto(f"{live_server.url}/vote/")
+    assert page.get_by_role("heading", name="Vérification de sécurité").is_visible()
+    page.get_by_text("Calcul terminé : vous pouvez valider.").wait_for()
+    assert axe_violations(page) == []
+    login(page, live_server.url, "0110000000004", issued["0110000000004"])  # submits at once
+    page.wait_for_url(f"{live_server.url}/vote/bulletin/")
+    assert page.get_by_role("heading", name="Mon bulletin de vote").is_visible()

@@ -23,7 +23,7 @@ from ..clientaddress import throttle_source
 from ..control import usage
 from ..electoral.models import Elector
 from ..limits import MULTIPART_MARGIN, body_limit
-from . import cast, session, throttle
+from . import cast, proofofwork, session, throttle
 from .elections import ballot_items
 from .models import Emargement, UrnElection
 from .receipts import make_receipt
@@ -39,6 +39,13 @@ GENERIC_FAILURE = (
 
 def _source(request: HttpRequest) -> str:
     return throttle_source(request)  # behind the proxy: its header, from trusted proxies only
+
+
+PROOF_NEEDED = (
+    "Beaucoup d'essais incorrects viennent en ce moment de votre réseau. Par sécurité, votre "
+    "appareil fait d'abord un court calcul, tout seul, en quelques secondes. Saisissez à nouveau "
+    "votre code confidentiel, puis validez."
+)
 
 
 def _paris(moment: datetime) -> str:
@@ -67,33 +74,40 @@ def _voter(request: HttpRequest, step: str = "ready") -> Elector | None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
-    """Step 1: identifier and secret code (CCTP 4.1.4.2)."""
+    """Step 1: identifier and secret code (CCTP 4.1.4.2); throttling in :mod:`.throttle`."""
     error = ""
     identifier = ""
+    source = _source(request)
     if request.method == "POST":
         from ..credentials.services import authenticate
 
         identifier = request.POST.get("identifiant", "").strip()[:40]
         code = request.POST.get("code", "")[:40]
-        until = throttle.locked_until(identifier, _source(request))
-        if until is not None:
+        proof = request.POST.get("preuve_defi", ""), request.POST.get("preuve_nonce", "")
+        until = throttle.code_locked_until(identifier, source)
+        if proofofwork.bits_for(source) and proofofwork.check(*proof, source) is not None:
+            error = PROOF_NEEDED  # nothing checked, nothing counted
+        elif until is not None:
             error = _locked_message(until)
         else:
             credential = authenticate(identifier, code)
             if credential is None:
-                until = throttle.record_failure(identifier, _source(request))
+                until = throttle.record_code_failure(identifier, source)
                 error = _locked_message(until) if until else GENERIC_FAILURE
             else:
-                throttle.record_success(identifier)
                 number = throttle.normalise_identifier(identifier)
                 elector = Elector.objects.get(number=number)
                 step = "challenge" if elector.birth_date is not None else "ready"
+                if step == "ready":
+                    throttle.record_login(number, source)  # only a completed login clears
                 session.start(request, number, step)  # browser-session cookie
                 usage.login()
                 return redirect("voting:challenge" if step == "challenge" else "voting:ballot")
     if request.method == "GET":
         usage.visit()
-    return render(request, "voting/login.html", {"error": error, "identifier": identifier})
+    bits = proofofwork.bits_for(source)
+    return render(request, "voting/login.html", {"error": error, "identifier": identifier,
+                  "proof": proofofwork.issue(source, bits) if bits else ""})  # fmt: skip
 
 
 def _birth_date_matches(elector: Elector, ddmmyyyy: str) -> bool:
@@ -112,15 +126,15 @@ def challenge(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         day, month, year = (request.POST.get(k, "").strip() for k in ("jour", "mois", "annee"))
         value = f"{day.zfill(2)}{month.zfill(2)}{year}"
-        until = throttle.locked_until(elector.number, _source(request))
+        until = throttle.birth_locked_until(elector.number)
         if until is not None:
             error = _locked_message(until)
         elif _birth_date_matches(elector, value):
-            throttle.record_success(elector.number)
+            throttle.record_login(elector.number, _source(request))
             request.session[SESSION_KEY] = {**request.session[SESSION_KEY], "step": "ready"}
             return redirect("voting:ballot")
         else:
-            until = throttle.record_failure(elector.number, _source(request))
+            until = throttle.record_birth_failure(elector.number, _source(request))
             error = _locked_message(until) if until else "Date de naissance incorrecte."
     return render(request, "voting/challenge.html", {"error": error})
 
@@ -209,7 +223,9 @@ def deposit(request: HttpRequest) -> HttpResponse:
         return render(request, "voting/message.html", {"title": "Session expirée",
                       "message": "Votre session a expiré : reconnectez-vous pour voter."}, status=403)  # fmt: skip
     try:
-        ballot_json = strictjson.loads(request.POST.get("bulletin", ""), max_bytes=ballot_max_bytes())
+        ballot_json = strictjson.loads(
+            request.POST.get("bulletin", ""), max_bytes=ballot_max_bytes()
+        )
     except strictjson.JsonRefused:
         return _invalid_ballot(request)
     try:
@@ -265,7 +281,7 @@ def cci_logo(request: HttpRequest, code: str) -> HttpResponseBase:
 def email_receipt(request: HttpRequest) -> HttpResponse:
     """Sends the receipt the voter holds to the address they type. Nothing is stored: the page
     posts back the signed receipt, whose platform signature is checked first (not an open
-    relay), and sending is limited per source."""
+    relay), and sending is limited per receipt and per source (:func:`.throttle.mail_refusal`)."""
     from django.core.exceptions import ValidationError
     from django.core.mail import send_mail
     from django.core.validators import validate_email
@@ -284,9 +300,8 @@ def email_receipt(request: HttpRequest) -> HttpResponse:
     except ValidationError:
         return render(request, "voting/message.html", {"title": title,
                       "message": "Adresse électronique invalide."}, status=400)  # fmt: skip
-    if throttle.record_mail(_source(request)):
-        return render(request, "voting/message.html", {"title": title,
-                      "message": "Trop d'envois depuis votre connexion : réessayez plus tard."}, status=429)  # fmt: skip
+    if refusal := throttle.mail_refusal(_source(request), signature):
+        return render(request, "voting/message.html", {"title": title, "message": refusal}, status=429)  # fmt: skip
     send_mail(
         "Votre accusé de réception de vote", receipt_text(document, signature), None, [address]
     )
