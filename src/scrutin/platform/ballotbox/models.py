@@ -1,7 +1,9 @@
 """Encrypted ballots. No timestamp, no elector identifier, no visible insertion order.
 
 The primary key is the ballot's fingerprint (its tracker), so listing ballots in key order is
-listing them in an order independent of their arrival (design README §3.1, RT 66).
+listing them in an order independent of their arrival (design README §3.1, RT 66). The
+database's own order (PostgreSQL ``ctid``/``xmin``, SQLite ``rowid``) follows arrival during the
+vote; it is rewritten in key order when the last urn closes (``order.py``, docs/voting.md).
 """
 
 from django.db import models

@@ -411,7 +411,12 @@ def close_urn(
                            "closed_at": document["closed_at"], "voters": em_count,
                            "ballot_count": count, "trigger": document["trigger"],
                            "reason": document["reason"]})  # fmt: skip
-        return closing
+    if not Urn.objects.filter(seal__isnull=False, closing__isnull=True).exists():
+        # the last open urn is closed: the ballot box forgets the order of arrival (docs/voting.md)
+        from ..ballotbox.order import rewrite_in_key_order
+
+        rewrite_in_key_order()
+    return closing
 
 
 def due_urns(now: datetime | None = None) -> list[Urn]:
