@@ -20,7 +20,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from scrutin.crypto.encoding import canonical_json
-from scrutin.crypto.signing import public_key_hex, sign_document
+from scrutin.crypto.signing import (
+    InvalidSignature,
+    public_key_hex,
+    sign_document,
+    verify_document,
+)
 from scrutin.verify.journal import (
     EXPORT_FORMAT,
     GENESIS_HASH,
@@ -32,7 +37,7 @@ from scrutin.verify.journal import (
 )
 
 from ..keys import platform_signing_key
-from . import events
+from . import events, witness
 from .models import ChainHead, Checkpoint, JournalEntry, VerificationRun
 
 DATABASE = "default"
@@ -150,7 +155,40 @@ def record_event(
         head.save(using=DATABASE, update_fields=["sequence", "hash"])
         if entry.sequence % checkpoint_every() == 0:
             _sign(entry.sequence, entry.hash)
+        _witness_after_commit(entry)
     return entry
+
+
+def _witness_after_commit(entry: JournalEntry) -> None:
+    """Once the entry is committed (an action rolled back takes its entry with it, so never
+    before), sign the new chain head and append it to the witness file outside the database: a
+    later truncation of the journal is then seen (``witness.py``). Signed after the commit,
+    outside the chain-head lock."""
+    sequence, entry_hash_hex = entry.sequence, entry.hash
+    first = entry_hash_hex if sequence == 1 else _first_hash()
+    if first is None:
+        return  # entry 1 is gone: the verification reports it, there is no journal to witness
+
+    def sign_and_append() -> None:
+        key = platform_signing_key()
+        signed_at = timestamp(timezone.now())
+        head = checkpoint_document(sequence, entry_hash_hex, signed_at)
+        line = {"kind": "checkpoint", "sequence": sequence, "hash": entry_hash_hex,
+                "signed_at": signed_at, "signature": sign_document(key, head)}  # fmt: skip
+        header = {"kind": "header", "format": EXPORT_FORMAT, "public_key": public_key_hex(key),
+                  "exported_at": signed_at}  # fmt: skip
+        witness.append(first, line, header)
+
+    transaction.on_commit(sign_and_append, using=DATABASE)
+
+
+def _first_hash() -> str | None:
+    return (
+        JournalEntry.objects.using(DATABASE)
+        .filter(sequence=1)
+        .values_list("hash", flat=True)
+        .first()
+    )
 
 
 def _sign(sequence: int, hash_hex: str) -> Checkpoint:
@@ -238,9 +276,46 @@ def verify_database(*, save: bool = True) -> JournalReport:
             f"journal s'arrête à l'entrée {report.last_sequence or 0} : entrées supprimées ou "
             "ajoutées hors du journal",
         ))  # fmt: skip
+    _check_witness(report)
     if save:
         VerificationRun.objects.using(DATABASE).create(
             entries=report.entries, last_sequence=report.last_sequence or 0, valid=report.valid,
             problems=[{"sequence": p.sequence, "message": p.message} for p in report.problems],
         )  # fmt: skip
     return report
+
+
+def _check_witness(report: JournalReport) -> None:
+    """The newest head in the witness file must be a stored entry with the same hash, and its
+    signature must hold: else the journal was truncated (or rewritten) in the database."""
+    from scrutin.verify.journal import Problem
+
+    first = _first_hash()
+    head = witness.latest(first) if first else None
+    if head is None:
+        return
+    last = report.last_sequence or 0
+    sequence = head["sequence"]
+    document = checkpoint_document(sequence, str(head.get("hash")), str(head.get("signed_at")))
+    try:
+        verify_document(bytes.fromhex(report.public_key), document,
+                        bytes.fromhex(str(head.get("signature"))))  # fmt: skip
+    except (InvalidSignature, ValueError):
+        report.problems.append(Problem(sequence, "le témoin du journal (hors base) porte une "
+                                                 "signature invalide"))  # fmt: skip
+        return
+    if sequence > last:
+        report.problems.append(Problem(last + 1, (
+            f"journal tronqué : le témoin hors base a vu l'entrée {sequence} signée, mais le "
+            f"journal de la base s'arrête à l'entrée {last}")))  # fmt: skip
+        return
+    stored = (
+        JournalEntry.objects.using(DATABASE)
+        .filter(sequence=sequence)
+        .values_list("hash", flat=True)
+        .first()
+    )
+    if stored != head["hash"]:
+        report.problems.append(Problem(sequence, (
+            f"l'entrée {sequence} ne correspond pas à la tête de chaîne signée conservée par le "
+            "témoin hors base : journal réécrit")))  # fmt: skip
