@@ -43,12 +43,13 @@ def import_(
     _existing(file)
     _django()
     from scrutin.platform.candidates import importing
+    from scrutin.platform.electoral.imports import limits
 
     if check_only:
-        _lines, result = importing.check_file(file, cci)
+        _lines, result = importing.check_file(file, cci, limits())
         created: dict[str, int] = {}
     else:
-        outcome = importing.import_candidatures(file, cci)
+        outcome = importing.import_candidatures(file, cci, limits=limits())
         result, created = outcome.report, outcome.created
     if report is ReportFormat.json:
         typer.echo(

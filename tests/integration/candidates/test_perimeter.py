@@ -12,6 +12,7 @@ from django.urls import get_resolver
 from scrutin.platform.candidates import services
 from scrutin.platform.candidates.models import Candidate, Groupement, ProfessionDeFoi
 from scrutin.platform.candidates.professions import store_profession
+from scrutin.platform.electoral.models import ImportRun
 
 from .conftest import add_candidate, question, reportlab_pdf
 
@@ -27,10 +28,14 @@ def _urls() -> dict[str, str]:
     single = add_candidate(q, last_name="Seul")
     doc = store_profession(g, reportlab_pdf(), "p.pdf")
     store_profession(single, reportlab_pdf(), "s.pdf")
+    run = ImportRun.objects.create(kind=ImportRun.Kind.CANDIDATES, cci_id="011",
+                                   filename="c.csv", path="/nulle-part/c.csv")  # fmt: skip
     base = "/gestion/candidatures"
     return {
         "index": f"{base}/",  # lists nothing of CCI 011 for others: checked separately
         "import": f"{base}/cci/011/import/",
+        "import-run": f"{base}/cci/011/import/{run.pk}/",
+        "import-progress": f"{base}/cci/011/import/{run.pk}/progression.json",
         "urn": f"{base}/urne/011-C/",
         "groupement-add": f"{base}/urne/011-C/groupements/ajouter/",
         "candidate-add": f"{base}/urne/011-C/candidats/ajouter/",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..electoral.annex7.csvfile import normalise_name
-from ..electoral.annex7.issues import Issue, Report
+from ..electoral.annex7.issues import Findings, Issue, Limits, Report, stop_notice
 
 COLUMNS = (
     "SCRUTIN", "CANDIDATURE", "GROUPEMENT", "CIVILITE", "NOM", "PRENOM", "DATE DE NAISSANCE",
@@ -23,6 +23,9 @@ COLUMNS = (
 MAX_LENGTHS = {"GROUPEMENT": 150, "NOM": 60, "PRENOM": 60, "ACTIVITE": 100, "COMMUNE": 60,
                "DELEGATION": 60, "NOM SUPPLEANT": 60, "PRENOM SUPPLEANT": 60}  # fmt: skip
 CCIR, CCIT = "CCIR", "CCIT"
+# A CCI has a few hundred candidates at most: a longer file is refused, and what a check holds
+# stays bounded whatever the file (issue 19).
+MAX_ROWS = 5_000
 _CANDIDACY = {"CCIRCCIT": CCIR, "CCIRETCCIT": CCIR, "CCIR": CCIR, "CCIT": CCIT,
               "CCITSEULEMENT": CCIT, "CCITSEULE": CCIT}  # fmt: skip
 _CIVILITY = {"M": "M.", "MONSIEUR": "M.", "MME": "Mme", "MADAME": "Mme"}
@@ -179,18 +182,36 @@ def _check_line(line: _Line, urns: Mapping[str, UrnInfo], cci: str | None,
 
 def parse_rows(rows: Iterable[tuple[int, list[str]]], positions: tuple[int, ...],
                urns: Mapping[str, UrnInfo], *, cci: str | None = None,
-               today: date | None = None) -> tuple[list[CandidateLine], Report]:  # fmt: skip
+               today: date | None = None, limits: Limits | None = None,
+               first_issues: Iterable[Issue] = ()) -> tuple[list[CandidateLine], Report]:  # fmt: skip
     """Check every data row (``positions`` maps :data:`COLUMNS` to the file's columns).
 
-    With ``cci`` ``None``, the first known scrutin fixes the CCI of the file.
+    With ``cci`` ``None``, the first known scrutin fixes the CCI of the file. ``first_issues``
+    (the header's) open the report. With ``limits`` the report keeps the first findings of each
+    kind and reading stops on a hopeless file; a file over :data:`MAX_ROWS` lines is refused.
     """
     today = today or date.today()
-    report = Report()
+    report = Report.capped(limits)
+    findings = report.issues
+    assert isinstance(findings, Findings)
+    findings.extend(first_issues)
     lines: list[CandidateLine] = []
     sizes: dict[tuple[str, str, str], int] = {}
     people: set[tuple[str, str, tuple[str, str, date]]] = set()
     width = max(positions) + 1
     for number, fields in rows:
+        if limits is not None and findings.hopeless:
+            report.stopped_at = number
+            findings.announce(stop_notice(number, limits))
+            break
+        if report.rows >= MAX_ROWS:
+            report.stopped_at = number
+            most = f"{MAX_ROWS:,}".replace(",", "\u202f")
+            findings.append(Issue(number, "", "", True,
+                                  f"Le fichier compte plus de {most} candidatures : une CCI en a "
+                                  "quelques centaines au plus. Lecture arrêtée à cette ligne ; "
+                                  "vérifiez qu'il s'agit du bon fichier."), keep=True)  # fmt: skip
+            break
         report.rows += 1
         if len(fields) < width:
             report.issues.append(Issue(number, "", "", True,

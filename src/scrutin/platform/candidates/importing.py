@@ -5,6 +5,7 @@ already exists on the ballot receives the new candidates after its current ones.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,14 @@ from typing import Any
 from django.db import transaction
 
 from ..electoral.annex7.csvfile import CsvSource
-from ..electoral.annex7.issues import FileRejected, Issue, Report
+from ..electoral.annex7.issues import FileRejected, Issue, Limits, Report
 from ..electoral.models import Urn
 from . import csvimport
 from .csvimport import COLUMNS, CandidateLine, UrnInfo, groupement_key, person_key
 from .models import Candidate, Groupement
 from .services import cci_has_delegations, is_sealed, lock_unsealed, next_registration
+
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -50,25 +53,47 @@ def urn_infos(cci: str | None = None) -> dict[str, UrnInfo]:
     return infos
 
 
-def check_file(path: Path, cci: str | None = None) -> tuple[list[CandidateLine], Report]:
-    report = Report()
+def check_file(
+    path: Path,
+    cci: str | None = None,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[CandidateLine], Report]:
+    """Check a whole file (bounded: see :data:`csvimport.MAX_ROWS` and ``limits``)."""
+    header: tuple[Issue, ...] = ()
     try:
         with CsvSource(path) as source:
             layout, rows = source.layout_rows(COLUMNS, lambda row: False)  # a header is required
-            report.issues.extend(layout.header_issues)
-            lines, parsed = csvimport.parse_rows(rows, layout.positions, urn_infos(cci), cci=cci)
+            header = layout.header_issues
+            lines, parsed = csvimport.parse_rows(
+                _reporting(rows, source, progress), layout.positions, urn_infos(cci),
+                cci=cci, limits=limits, first_issues=header,
+            )  # fmt: skip
     except FileRejected as exc:
-        report.issues.append(exc.issue)
-        return [], report
-    parsed.issues[:0] = report.issues
+        return [], Report(issues=[*header, exc.issue])
     if parsed.rows == 0:
         parsed.issues.append(Issue(1, "", "", True, "Le fichier ne contient aucune candidature."))
     return lines, parsed
 
 
-def import_candidatures(path: Path, cci: str | None = None, user: Any = None) -> ImportOutcome:
+def _reporting(
+    rows: Iterator[tuple[int, list[str]]], source: CsvSource, progress: Progress | None
+) -> Iterator[tuple[int, list[str]]]:
+    for n, row in enumerate(rows, start=1):
+        if progress is not None and n % 500 == 0:
+            progress(source.bytes_read, source.size)
+        yield row
+
+
+def import_candidatures(
+    path: Path,
+    cci: str | None = None,
+    user: Any = None,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+) -> ImportOutcome:
     """Check then apply a file; nothing is written if any line has a blocking error."""
-    lines, report = check_file(path, cci)
+    lines, report = check_file(path, cci, limits, progress)
     outcome = ImportOutcome(report)
     if not report.accepted or not lines:
         return outcome

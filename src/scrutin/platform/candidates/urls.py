@@ -6,6 +6,12 @@ app_name = "candidates"
 urlpatterns = [
     path("", views.index, name="index"),
     path("cci/<str:code>/import/", views.import_file, name="import"),
+    path("cci/<str:code>/import/<int:pk>/", views.import_run, name="import-run"),
+    path(
+        "cci/<str:code>/import/<int:pk>/progression.json",
+        views.import_progress,
+        name="import-progress",
+    ),
     path("urne/<str:code>/", views.urn_detail, name="urn"),
     path("urne/<str:code>/groupements/ajouter/", views.groupement_add, name="groupement-add"),
     path("urne/<str:code>/candidats/ajouter/", views.candidate_add, name="candidate-add"),

@@ -4,15 +4,14 @@ user's perimeter; only ``profession_de_foi`` is public, and only for sealed cand
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,9 +21,10 @@ from scrutin.crypto.encoding import fingerprint
 
 from .. import keyset
 from ..accounts.perimeters import can_access_cci, cci_codes_of
-from ..electoral.models import Cci, Question, Urn
+from ..electoral import imports
+from ..electoral.models import Cci, ImportRun, Question, Urn
 from ..limits import MULTIPART_MARGIN, body_limit
-from . import importing, printouts, services
+from . import printouts, services, tasks
 from .forms import CandidateForm, GroupementForm, ImportForm, ProfessionForm, UnsealForm
 from .models import Candidate, CandidaturesSeal, Groupement, ProfessionDeFoi
 from .pdfcheck import PdfRejected, max_bytes
@@ -376,16 +376,60 @@ def unseal(request: HttpRequest, code: str) -> HttpResponse:
 @authorised
 @require_http_methods(["GET", "POST"])
 def import_file(request: HttpRequest, code: str) -> HttpResponse:
+    """Upload a candidatures file: a small one is imported within the request and its report
+    shown at once; a larger one runs as a job whose page shows the progress (issue 19)."""
     cci = get_object_or_404(Cci, code=code)
     if not can_access_cci(request.user, cci.code):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
-    outcome = None
     if request.method == "POST" and form.is_valid():
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "candidatures.csv"
-            with path.open("wb") as fh:
-                for chunk in form.cleaned_data["file"].chunks():
-                    fh.write(chunk)
-            outcome = importing.import_candidatures(path, cci.code, _user(request))
-    return render(request, "candidates/import.html", {"cci": cci, "form": form, "outcome": outcome})
+        upload = form.cleaned_data["file"]
+        folder = imports.uploads_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"candidatures-{uuid.uuid4().hex}.csv"
+        with path.open("wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        run = ImportRun.objects.create(kind=ImportRun.Kind.CANDIDATES, cci=cci,
+                                       filename=upload.name[:255], path=str(path),
+                                       created_by=_user(request))  # fmt: skip
+        tasks.start(run, int(upload.size or 0))
+        run.refresh_from_db()
+        if run.status in (ImportRun.Status.PENDING, ImportRun.Status.RUNNING):
+            return redirect("candidates:import-run", code=cci.code, pk=run.pk)
+        return _import_page(request, cci, ImportForm(), run)
+    return _import_page(request, cci, form, None)
+
+
+def _import_run(request: HttpRequest, code: str, pk: int) -> tuple[Cci, ImportRun]:
+    cci = get_object_or_404(Cci, code=code)
+    if not can_access_cci(request.user, cci.code):
+        raise PermissionDenied
+    run = get_object_or_404(ImportRun, pk=pk, cci=cci, kind=ImportRun.Kind.CANDIDATES)
+    return cci, run
+
+
+def _import_page(
+    request: HttpRequest, cci: Cci, form: ImportForm, run: ImportRun | None
+) -> HttpResponse:
+    context: dict[str, Any] = {"cci": cci, "form": form, "run": run}
+    if run is not None:
+        done = run.status not in (ImportRun.Status.PENDING, ImportRun.Status.RUNNING)
+        context |= {"done": done, "progress": 100 if done else tasks.read_progress(run.pk),
+                    "page": Paginator(run.issues.all(), 200).get_page(request.GET.get("page"))}  # fmt: skip
+    return render(request, "candidates/import.html", context)
+
+
+@authorised
+def import_run(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """The report of one candidatures import, with its progress while it runs."""
+    cci, run = _import_run(request, code, pk)
+    return _import_page(request, cci, ImportForm(), run)
+
+
+@authorised
+def import_progress(request: HttpRequest, code: str, pk: int) -> JsonResponse:
+    _cci, run = _import_run(request, code, pk)
+    done = run.status not in (ImportRun.Status.PENDING, ImportRun.Status.RUNNING)
+    return JsonResponse({"status": run.status, "label": run.get_status_display(), "done": done,
+                         "progress": 100 if done else tasks.read_progress(run.pk)})  # fmt: skip

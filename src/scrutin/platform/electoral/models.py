@@ -184,6 +184,7 @@ class ImportRun(models.Model):
     class Kind(models.TextChoices):
         STRUCTURE = "structure", "Structure électorale"
         ELECTORS = "electors", "Fichier des électeurs"
+        CANDIDATES = "candidates", "Fichier des candidatures"
 
     class Status(models.TextChoices):
         PENDING = "pending", "En attente"

@@ -60,7 +60,8 @@ class Findings(list[Issue]):
         self.warnings = 0
         self.announced = 0
 
-    def append(self, issue: Issue) -> None:
+    def append(self, issue: Issue, *, keep: bool = False) -> None:
+        """Count ``issue``; keep it if its kind is under the cap (or ``keep``)."""
         if issue.blocking:
             self.blocking += 1
         else:
@@ -72,7 +73,7 @@ class Findings(list[Issue]):
             seen = self.counts.get(key)
         seen = (seen or 0) + 1
         self.counts[key] = seen
-        if self.limits is None:
+        if self.limits is None or keep:
             super().append(issue)
         elif seen <= self.limits.per_kind:
             if len(issue.value) > self.limits.value_width:
