@@ -170,7 +170,7 @@ def test_issue_19_4_upload_larger_than_the_cap_is_refused_before_reading(
                             content_type="multipart/form-data; boundary=x",
                             CONTENT_LENGTH=str(MAX_UPLOAD + (2 << 20)))  # fmt: skip
     assert response.status_code == 413
-    assert "Fichier trop volumineux" in response.content.decode()
+    assert "Envoi trop volumineux" in response.content.decode()
     assert not ImportRun.objects.exists()
 
 

@@ -98,13 +98,16 @@ class ProfessionForm(forms.Form):
         )
 
 
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label="Fichier CSV des candidatures",
                            help_text="Colonnes décrites dans le guide « Candidatures ».")  # fmt: skip
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > 20 * 1024 * 1024:
+        if upload.size > IMPORT_MAX_BYTES:
             raise forms.ValidationError("Fichier trop volumineux (20 Mo au maximum).")
         return upload
 

@@ -25,7 +25,14 @@ from ..electoral import imports
 from ..electoral.models import Cci, ImportRun, Question, Urn
 from ..limits import MULTIPART_MARGIN, body_limit
 from . import printouts, services, tasks
-from .forms import CandidateForm, GroupementForm, ImportForm, ProfessionForm, UnsealForm
+from .forms import (
+    IMPORT_MAX_BYTES,
+    CandidateForm,
+    GroupementForm,
+    ImportForm,
+    ProfessionForm,
+    UnsealForm,
+)
 from .models import Candidate, CandidaturesSeal, Groupement, ProfessionDeFoi
 from .pdfcheck import PdfRejected, max_bytes
 from .professions import delete_profession, pdf_response, read_profession, store_profession
@@ -373,6 +380,7 @@ def unseal(request: HttpRequest, code: str) -> HttpResponse:
                                                       "seal": services.current_seal(urn)})  # fmt: skip
 
 
+@body_limit(IMPORT_MAX_BYTES + MULTIPART_MARGIN)
 @authorised
 @require_http_methods(["GET", "POST"])
 def import_file(request: HttpRequest, code: str) -> HttpResponse:

@@ -8,7 +8,6 @@ from .annex7.electors import COLUMNS, FIELDS
 from .models import ElectorChange
 
 MAX_UPLOAD = 2 * 1024**3  # a national electors file is about 700 MB
-TOO_LARGE = "Fichier trop volumineux (2 Go au maximum)."
 
 
 class UploadForm(forms.Form):
@@ -19,7 +18,7 @@ class UploadForm(forms.Form):
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD:
-            raise forms.ValidationError(TOO_LARGE)
+            raise forms.ValidationError("Fichier trop volumineux (2 Go au maximum).")
         return upload
 
 

@@ -22,10 +22,11 @@ from django.views.decorators.http import require_http_methods
 from .. import keyset
 from ..accounts.perimeters import can_access_cci, cci_codes_of, is_national
 from ..audit.journal import record_event
+from ..limits import MULTIPART_MARGIN, body_limit
 from . import changes, control, imports, tasks
 from .annex7.electors import COLUMNS, FIELDS
 from .annex7.issues import Issue, report_csv
-from .forms import MAX_UPLOAD, TOO_LARGE, DecisionForm, ElectorForm, UploadForm
+from .forms import MAX_UPLOAD, DecisionForm, ElectorForm, UploadForm
 from .models import Cci, Elector, ImportRun, Urn
 
 PERMISSION = "electoral.manage_electoral_data"
@@ -82,14 +83,7 @@ def _save_upload(upload: Any) -> Path:
     return path
 
 
-def _too_large(request: HttpRequest) -> bool:
-    """A body announced larger than the cap is refused before Django reads it (issue 19)."""
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD + (1 << 20)
-    except ValueError:
-        return True
-
-
+@body_limit(MAX_UPLOAD + MULTIPART_MARGIN)
 @authorised
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, kind: str) -> HttpResponse:
@@ -97,11 +91,6 @@ def upload(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     if kind == ImportRun.Kind.STRUCTURE and not is_national(request.user):
         raise PermissionDenied  # the structure covers every CCI: CCI France only
-    if request.method == "POST" and _too_large(request):
-        form = UploadForm(data={})
-        form.errors["file"] = form.error_class([TOO_LARGE])  # the body is never parsed
-        return render(request, "electoral/upload.html",
-                      {"form": form, "kind": ImportRun.Kind(kind)}, status=413)  # fmt: skip
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
