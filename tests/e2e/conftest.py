@@ -21,6 +21,7 @@ from scrutin.platform.electoral.annex7 import generate
 from scrutin.platform.electoral.models import ImportRun, Urn
 from scrutin.platform.sealing.services import seal_election, seal_platform
 from scrutin.platform.voting import elections
+from scrutin.platform.voting import session as voter_session
 from scrutin.record.simulate import run_ceremony
 
 REPO = Path(__file__).resolve().parents[2]
@@ -106,7 +107,7 @@ def voting_urn(tmp_path: Path) -> Urn:
 def signed_in(page: Any, live_server: Any, number: str) -> None:
     """A voter session as after a successful login (the login itself is tested separately)."""
     store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store["voter"] = {"number": number, "step": "ready"}
+    store[voter_session.SESSION_KEY] = voter_session.signed_in(number)
     store.create()
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key,
                                "url": live_server.url}])  # fmt: skip

@@ -20,6 +20,7 @@ from scrutin.platform.audit.models import JournalEntry
 from scrutin.platform.electoral.models import Urn
 from scrutin.platform.sealing import services
 from scrutin.platform.sealing.models import PlatformSeal, UrnClosing, UrnSeal
+from scrutin.platform.voting.session import SESSION_KEY, signed_in
 from tests.integration.accounts.world import make_user
 
 from .conftest import electors_of, national_admin, seal_ain
@@ -222,7 +223,7 @@ def test_cctp_4_1_4_7_control_page_shows_what_is_sealed(world: dict[str, Urn]) -
 
 def voter_session(client: Client, number: str) -> None:
     store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store["voter"] = {"number": number, "step": "ready"}
+    store[SESSION_KEY] = signed_in(number)
     store.create()
     client.cookies[settings.SESSION_COOKIE_NAME] = store.session_key
 

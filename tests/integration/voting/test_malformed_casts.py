@@ -13,7 +13,7 @@ from django.test import Client
 from scrutin.platform.electoral.models import Urn
 from scrutin.platform.voting.cast import INVALID_BALLOT
 from scrutin.platform.voting.models import Emargement
-from scrutin.platform.voting.views import SESSION_KEY
+from scrutin.platform.voting.session import SESSION_KEY, signed_in
 
 from .conftest import ballot_for, elector
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db(databases=["default", "ballotbox"], transacti
 def _voter_client(n: int) -> Client:
     client = Client()
     session = client.session
-    session[SESSION_KEY] = {"number": elector(n).number, "step": "ready"}
+    session[SESSION_KEY] = signed_in(elector(n).number)
     session.save()
     return client
 

@@ -32,11 +32,16 @@ def max_seconds() -> int:
     return int(getattr(settings, "SCRUTIN_VOTER_SESSION_MAX_SECONDS", 3600))
 
 
+def signed_in(number: str, step: str = "ready") -> dict[str, Any]:
+    """The voter part of a session just signed in: without ``since`` a session is expired."""
+    now = int(time.time())
+    return {"number": number, "step": step, "since": now, "seen": now}
+
+
 def start(request: HttpRequest, number: str, step: str) -> None:
     """A new voter session (new key: no fixation) after the identifier and code are checked."""
     request.session.cycle_key()
-    now = int(time.time())
-    request.session[SESSION_KEY] = {"number": number, "step": step, "since": now, "seen": now}
+    request.session[SESSION_KEY] = signed_in(number, step)
     request.session.set_expiry(0)  # browser-session cookie; the limits are checked below
 
 
