@@ -15,6 +15,7 @@ from scrutin.cli.main import _register, app
 from scrutin.platform.audit import journal, witness
 from scrutin.platform.audit.journal import record_event
 from scrutin.platform.audit.models import ChainHead, Checkpoint, JournalEntry
+from scrutin.verify.journal import read_export
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the witness is written after the commit
 runner = CliRunner()
@@ -91,3 +92,23 @@ def test_issue_12_9_a_rewritten_head_is_detected() -> None:
     report = journal.verify_database(save=False)
     assert any("témoin" in p.message for p in report.problems), report.render()
     assert entry.hash != "0" * 64
+
+
+def test_issue_12_9_published_signed_head_catches_a_later_truncation(
+    client: Any, tmp_path: Path
+) -> None:
+    from django.core.cache import cache
+
+    _fill(30)
+    response = client.get("/scellements/journal.jsonl")  # public: no sign-in
+    assert response.status_code == 200
+    kept = tmp_path / "tete.jsonl"
+    kept.write_bytes(response.content)
+    (head,) = read_export(kept).checkpoints
+    assert head["sequence"] == 30
+    cache.clear()
+    _truncate_after(12)
+    out = tmp_path / "journal.jsonl"
+    assert runner.invoke(app, ["journal", "export", "--out", str(out)]).exit_code == 0
+    checked = runner.invoke(app, ["journal", "verify", str(out), "--checkpoints", str(kept)])
+    assert checked.exit_code == 1 and "tronqué" in checked.output

@@ -212,6 +212,33 @@ def sign_checkpoint() -> Checkpoint | None:
         return existing or _sign(head.sequence, head.hash)
 
 
+HEAD_CACHE_SECONDS = 5
+
+
+def signed_head_export() -> bytes:
+    """The current chain head signed now, as a checkpoints-only export (header line, then one
+    checkpoint line; only the header when the journal is empty), published at
+    ``/scellements/journal.jsonl`` so that anyone can keep it and later catch a truncation
+    (``scrutin journal verify EXPORT --checkpoints KEPT``). Reads the head without locking and
+    writes nothing; the same bytes are served for ``HEAD_CACHE_SECONDS``."""
+    from django.core.cache import cache
+
+    cached = cache.get("journal:signed-head")
+    if isinstance(cached, bytes):
+        return cached
+    key = platform_signing_key()
+    signed_at = timestamp(timezone.now())
+    data = dump_line({"kind": "header", "format": EXPORT_FORMAT,
+                      "public_key": public_key_hex(key), "exported_at": signed_at})  # fmt: skip
+    head = ChainHead.objects.using(DATABASE).filter(pk=1).first()
+    if head is not None and head.sequence:
+        document = checkpoint_document(head.sequence, head.hash, signed_at)
+        data += dump_line({"kind": "checkpoint", "sequence": head.sequence, "hash": head.hash,
+                           "signed_at": signed_at, "signature": sign_document(key, document)})  # fmt: skip
+    cache.set("journal:signed-head", data, HEAD_CACHE_SECONDS)
+    return data
+
+
 def entry_line(entry: JournalEntry) -> dict[str, Any]:
     return {"kind": "entry", **entry_document(entry), "hash": entry.hash}
 

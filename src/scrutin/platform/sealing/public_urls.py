@@ -12,4 +12,5 @@ urlpatterns = [
     path("descellement-<int:sequence>.json", views.unseal, name="unseal"),
     path("urne-<str:code>.json", views.urn, name="urn"),
     path("cloture-<str:code>.json", views.closing, name="closing"),
+    path("journal.jsonl", views.journal_head, name="journal-head"),
 ]

@@ -69,3 +69,16 @@ def closing(request: HttpRequest, code: str) -> HttpResponse:
     if row is None:
         raise Http404
     return _json(row.document, f"cloture-urne-{code}.json")
+
+
+@require_safe
+def journal_head(request: HttpRequest) -> HttpResponse:
+    """The journal's chain head, signed: keep it, and a later truncation of the journal fails
+    ``scrutin journal verify EXPORT --checkpoints`` (docs/journal.md §2)."""
+    from ..audit.journal import signed_head_export
+
+    response = HttpResponse(signed_head_export(), content_type="application/x-ndjson")
+    response["Content-Disposition"] = 'inline; filename="tete-du-journal.jsonl"'
+    response["Cache-Control"] = "no-cache"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
