@@ -319,9 +319,11 @@ def vote(base: str, number: str, code: str, born: str, rnd: random.Random, tally
     receipt = voter.post("/vote/depot/", {"bulletin": json.dumps(ballot)}, csrf=page.csrf(),
                          referer=page.url)  # fmt: skip
     assert receipt.status == 200 and "Votre vote est enregistré" in receipt.text, receipt.text[:800]
-    tracker = re.search(r'<code class="tracker">([0-9a-f]{64})</code>', receipt.text)
-    assert tracker
-    tally.trackers.append(tracker.group(1))
+    tracker = re.search(
+        r'<code class="tracker">((?:[0-9a-f]{8} ){7}[0-9a-f]{8})</code>', receipt.text
+    )
+    assert tracker  # shown in eight groups of eight (issue 12)
+    tally.trackers.append(tracker.group(1).replace(" ", ""))
     for q, row in zip(params["questions"], selection, strict=True):
         votes = tally.votes.setdefault(q["id"], {c["id"]: 0 for c in q["candidates"]})
         for c, chosen in zip(q["candidates"], row, strict=True):

@@ -4,6 +4,7 @@ real SMTP server, never stored, refused when forged."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -76,3 +77,17 @@ def test_review_12_1_receipts_of_voters_sharing_an_address_are_all_sent(
             "signature": receipt.signature, "document": json.dumps(receipt.document)})  # fmt: skip
         assert response.status_code == 200
     assert len(smtp_sink.messages) == 12
+
+
+def test_review_12_emailed_receipt_names_the_election_and_keeps_the_proof(open_urn: Any) -> None:
+    """Issue 12: « Scrutin : 011-I » meant nothing to a voter; the technical proof stays."""
+    from scrutin.platform.voting.receipts import receipt_text
+
+    moment = datetime(2026, 10, 27, 9, 5, tzinfo=UTC)
+    receipt = make_receipt("ab" * 32, open_urn.code, "cd" * 32, moment)
+    body = receipt_text(receipt.document, receipt.signature)
+    assert f"Élection : {open_urn.site_title} — {open_urn.category.label}" in body
+    assert "Date et heure du vote : mardi 27 octobre 2026 à 10 h 05 (heure de Paris)" in body
+    assert f"Numéro de suivi de votre bulletin : {' '.join(['cdcdcdcd'] * 8)}" in body
+    assert "Scrutin :" not in body
+    assert receipt.signature in body and json.dumps(receipt.document, ensure_ascii=False) in body

@@ -112,6 +112,11 @@ class Candidate(models.Model):
         return bool(self.substitute_civility) and self.substitute_civility == self.civility
 
     @property
+    def substitute_word(self) -> str:
+        """« suppléante » or « suppléant », after the suppléant's civility."""
+        return "suppléante" if self.substitute_civility == Civility.MME else "suppléant"
+
+    @property
     def substitute_display(self) -> str:
         if not self.substitute_last_name:
             return ""

@@ -5,6 +5,7 @@ the tracker, so the receipt is the only place where the two meet."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,8 @@ from django.utils import timezone
 
 from scrutin.crypto.signing import public_key_hex, sign_document
 
+from ..electoral.models import Urn
+from ..frenchdates import long_date
 from ..keys import platform_signing_key
 
 RECEIPT_FORMAT = "scrutin-receipt/v1"
@@ -70,13 +73,51 @@ def check_receipt(document_json: str, signature_hex: str) -> dict[str, str] | No
     return {k: str(v) for k, v in document.items()}
 
 
+def _urn(urn_code: str) -> Urn | None:
+    return Urn.objects.select_related("cci", "category").filter(code=urn_code).first()
+
+
+def election_name(urn_code: str) -> str:
+    """What the voter voted in, in words: « Élections des membres de la CCI de l'Ain 2026 —
+    Services (moins de 10 salariés) » (never the urn's internal code alone)."""
+    urn = _urn(urn_code)
+    if urn is None:
+        return urn_code
+    sub = f" ({urn.subcategory_label})" if urn.subcategory_label else ""
+    return f"{urn.site_title} — {urn.category.label}{sub}"
+
+
+def tracker_groups(tracker: str) -> str:
+    """The tracker in groups of eight characters, easier to read aloud, compare and copy (and
+    it wraps on a phone)."""
+    return " ".join(tracker[i : i + 8] for i in range(0, len(tracker), 8))
+
+
+def receipt_context(receipt: Receipt) -> dict[str, object]:
+    """What the receipt page shows: the election by its name, the date in words, the tracker;
+    the signed document and the signature for the technical proof (one click away)."""
+    document_json = json.dumps(receipt.document, ensure_ascii=False)
+    return {
+        "receipt": receipt,
+        "election_name": election_name(receipt.urn_code),
+        "site_title": getattr(_urn(receipt.urn_code), "site_title", ""),
+        "voted_at": long_date(receipt.voted_at),
+        "tracker": tracker_groups(receipt.tracker),
+        "document_json": document_json,
+    }
+
+
 def receipt_text(document: dict[str, str], signature: str) -> str:
+    voted_at = long_date(datetime.fromisoformat(document["voted_at"]))
     return (
         "Bonjour,\n\nVotre vote a bien été enregistré.\n\n"
-        f"Scrutin : {document['urn']}\n"
-        f"Date et heure du vote (heure de Paris) : {document['voted_at']}\n"
-        f"Code de suivi de votre bulletin : {document['tracker']}\n"
-        f"Signature de la plate-forme : {signature}\n\n"
-        "Ce message prouve que vous avez voté ; il ne dit pas pour qui. Après la clôture, le code "
-        "de suivi permet de retrouver votre bulletin chiffré dans l'urne publiée.\n"
+        f"Élection : {election_name(document['urn'])}\n"
+        f"Date et heure du vote : {voted_at} (heure de Paris)\n"
+        f"Numéro de suivi de votre bulletin : {tracker_groups(document['tracker'])}\n\n"
+        "Ce message prouve que vous avez voté ; il ne dit pas pour qui. Après la clôture, le "
+        "numéro de suivi permet de retrouver votre bulletin chiffré dans l'urne publiée.\n\n"
+        "Preuve technique (pour une vérification par un expert) : le document signé ci-dessous "
+        "et la signature Ed25519 de la plate-forme.\n"
+        f"Document : {json.dumps(document, ensure_ascii=False)}\n"
+        f"Signature de la plate-forme : {signature}\n"
     )

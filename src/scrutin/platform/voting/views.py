@@ -5,7 +5,6 @@ ballot page chooses, recaps and encrypts in the browser and posts only the encry
 from __future__ import annotations
 
 import hmac
-import json
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +25,7 @@ from ..limits import MULTIPART_MARGIN, body_limit
 from . import cast, proofofwork, session, throttle
 from .elections import ballot_items
 from .models import Emargement, UrnElection
-from .receipts import make_receipt
+from .receipts import make_receipt, receipt_context
 
 SESSION_KEY = session.SESSION_KEY
 session_seconds = session.idle_seconds
@@ -238,8 +237,7 @@ def deposit(request: HttpRequest) -> HttpResponse:
         result.election_fingerprint, elector.urn.code, result.tracker, result.voted_at
     )
     request.session.flush()  # the voter is signed out; nothing of the cast stays in the session
-    return render(request, "voting/receipt.html", {"receipt": receipt, "voted_at": _paris(result.voted_at),
-                  "document_json": json.dumps(receipt.document, ensure_ascii=False)})  # fmt: skip
+    return render(request, "voting/receipt.html", receipt_context(receipt))
 
 
 @never_cache

@@ -25,11 +25,35 @@
   function max(q) { return parseInt(q.getAttribute("data-max"), 10); }
   function blank(q) { return q.querySelector("input.blank-vote"); }
   function nameOf(box) { return box.parentNode.querySelector(".name").textContent; }
+  // What tells two candidates of the same name apart on the recap: activity, town, groupement.
+  function detailsOf(box) {
+    var details = box.parentNode.querySelector(".details");
+    var text = details ? details.textContent.replace(/^\s*—\s*/, "").trim() : "";
+    var group = box.getAttribute("data-group-name");
+    return [group ? "groupement « " + group + " »" : "", text].filter(Boolean).join(" — ");
+  }
 
-  function problem(q, text) {
+  // One message next to the box just ticked (announced there, aria-live), the same at the top of
+  // the question (shown, not announced twice).
+  var near = document.createElement("p");
+  near.className = "problem near";
+  near.setAttribute("role", "alert");
+  near.hidden = true;
+
+  function problem(q, text, box) {
     var p = q.querySelector(".problem");
+    if (box) { p.removeAttribute("role"); } else { p.setAttribute("role", "alert"); }
     p.textContent = text || "";
     p.hidden = !text;
+    if (box && text) {
+      var item = box.closest("li");
+      if (item) { item.appendChild(near); } else { box.parentNode.parentNode.insertBefore(near, box.parentNode.nextSibling); }
+      near.textContent = text;
+      near.hidden = false;
+    } else if (q.contains(near) || !text) {
+      near.hidden = true;
+      near.textContent = "";
+    }
   }
 
   function update(q) {
@@ -55,7 +79,7 @@
         if (chosen(q).length > max(q)) {
           box.checked = false;
           problem(q, "Vous ne pouvez pas choisir plus de " + max(q) + " candidat" + (max(q) > 1 ? "s" : "") +
-            " pour ce scrutin. Retirez d'abord un autre choix.");
+            " pour ce scrutin. Retirez d'abord un autre choix.", box);
         } else { blank(q).checked = false; }
       }
       update(q);
@@ -68,8 +92,9 @@
       var others = chosen(q).filter(function (b) { return b.getAttribute("data-group") !== group; });
       problem(q, "");
       if (others.length + members.length > max(q)) {
-        problem(q, "Ce groupement compte " + members.length + " candidats et vous en avez déjà choisi " +
-          others.length + " autre(s) : cela dépasserait les " + max(q) + " sièges. Retirez d'abord des choix.");
+        problem(q, "Ce groupement compte " + members.length + " candidat" + (members.length > 1 ? "s" : "") +
+          " et vous en avez déjà choisi " + others.length + " autre" + (others.length > 1 ? "s" : "") +
+          " : cela dépasserait les " + max(q) + " sièges. Retirez d'abord des choix.", button);
         return;
       }
       members.forEach(function (b) { b.checked = true; });
@@ -113,7 +138,8 @@
         var ul = document.createElement("ul");
         chosen(q).forEach(function (b) {
           var li = document.createElement("li");
-          li.textContent = nameOf(b);
+          var details = detailsOf(b);
+          li.textContent = nameOf(b) + (details ? " (" + details + ")" : "");
           ul.appendChild(li);
         });
         out.appendChild(ul);
