@@ -18,10 +18,13 @@ and replicas made during the vote — is stated in docs/voting.md.
 
 from __future__ import annotations
 
-from django.db import connections, transaction
+import logging
+
+from django.db import DatabaseError, connections, transaction
 
 from .models import Alpha, Ballot, BallotIntent
 
+logger = logging.getLogger(__name__)
 BALLOTBOX = "ballotbox"
 MODELS = (Ballot, Alpha, BallotIntent)
 
@@ -57,3 +60,15 @@ def rewrite_in_key_order(using: str = BALLOTBOX) -> int:
             cursor.execute("VACUUM")  # the file is rebuilt: no page of the old order remains
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return count
+
+
+def rewrite_after_close() -> None:
+    """The rewrite when the last urn closes: a failure (disk full…) never undoes the closing,
+    which is sealed already; it is logged and the rewrite can be run again by hand
+    (docs/ops.md)."""
+    try:
+        count = rewrite_in_key_order()
+    except DatabaseError:
+        logger.exception("ballot box not rewritten in key order after the close")
+    else:
+        logger.info("ballot box rewritten in key order after the close: %d ballots", count)

@@ -413,9 +413,9 @@ def close_urn(
                            "reason": document["reason"]})  # fmt: skip
     if not Urn.objects.filter(seal__isnull=False, closing__isnull=True).exists():
         # the last open urn is closed: the ballot box forgets the order of arrival (docs/voting.md)
-        from ..ballotbox.order import rewrite_in_key_order
+        from ..ballotbox.order import rewrite_after_close
 
-        rewrite_in_key_order()
+        rewrite_after_close()
     return closing
 
 
