@@ -2,10 +2,13 @@
 # Installs the system packages Scrutin needs (Debian). Idempotent: does nothing when all are present.
 # libsodium: ristretto255 and Ed25519; chromium: end-to-end tests and browser benchmarks;
 # postgresql-client: psql/pg_isready for CI and benchmarks; nodejs/npm: the browser crypto bundle;
-# poppler-utils: pdftoppm, to look at the procès-verbal golden file (docs/fr/proces-verbal.md).
+# poppler-utils: pdftoppm, to look at the procès-verbal golden file (docs/fr/proces-verbal.md);
+# firefox-esr, webkit2gtk-driver (WebKitWebDriver and WebKitGTK's MiniBrowser) and xvfb (WebKitGTK
+# has no headless mode): the end-to-end tests in Firefox and WebKit (CCTP 4.2.4.1).
 set -euo pipefail
 need=()
-for pkg in libsodium23 chromium postgresql-client nodejs npm fonts-dejavu-core poppler-utils; do
+for pkg in libsodium23 chromium firefox-esr webkit2gtk-driver xvfb postgresql-client nodejs npm \
+           fonts-dejavu-core poppler-utils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 # Debian's npm package is not needed when a node with npm is already on the PATH.

@@ -1,5 +1,6 @@
 """End-to-end tests in real Chromium (Debian's /usr/bin/chromium driven by Playwright) against
-the Django live server; accessibility checked with axe-core from npm (node_modules)."""
+the Django live server; accessibility checked with axe-core from npm (node_modules). Firefox ESR
+and WebKitGTK (Debian's too) run the voter's and the key holder's paths through ``engines.py``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from scrutin.crypto import dkg
+from scrutin.crypto.encoding import encode_scalar, fingerprint
+from scrutin.crypto.keystore import seal, write_keystore
 from scrutin.platform.candidates.models import Candidate, Groupement
+from scrutin.platform.ceremony.models import KeyCeremony, KeyHolder
+from scrutin.platform.credentials import export, services
+from scrutin.platform.credentials.models import GenerationRun
 from scrutin.platform.electoral import imports
 from scrutin.platform.electoral.annex7 import generate
 from scrutin.platform.electoral.models import ImportRun, Urn
@@ -23,6 +29,9 @@ from scrutin.platform.sealing.services import seal_election, seal_platform
 from scrutin.platform.voting import elections
 from scrutin.platform.voting import session as voter_session
 from scrutin.record.simulate import run_ceremony
+
+from ..integration.accounts.world import make_user
+from .engines import Engines, open_engines
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -42,6 +51,14 @@ def page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def engines() -> Iterator[Engines]:
+    """Firefox and WebKit browsers for one test (``engines.open("webkit")``), all closed after it:
+    Firefox's contexts share its keep-alive connections, which hold the live server's database
+    connections until Firefox itself ends."""
+    yield from open_engines()
 
 
 def axe_violations(
@@ -111,3 +128,40 @@ def signed_in(page: Any, live_server: Any, number: str) -> None:
     store.create()
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key,
                                "url": live_server.url}])  # fmt: skip
+
+
+def issue_codes(cci: str) -> dict[str, str]:
+    """Credentials generated for the CCI by the real service, read back from the encrypted
+    export with the dispatch operator's private key, as the mailing step would."""
+    private, public = export.generate_keypair()
+    services.register_recipient(public, "opérateur d'expédition (test)")
+    run = services.generate(services.new_run(cci, GenerationRun.Mode.NEW))
+    return {row[0]: row[1] for row in export.read_rows(Path(run.export_path), private)}
+
+
+PASS = {"president": "phrase de passe de la présidente", "assesseur-1": "phrase de l'assesseur un"}
+ROLE = {"president": "president", "assesseur-1": "assessor"}
+
+
+def designate_holders(
+    cci: str, shares: dict[str, int], tmp_path: Path
+) -> tuple[dict[str, Any], dict[str, Path]]:
+    """The COE president and one assessor as the ceremony's key holders, with their accounts and
+    their keystores (passphrases in ``PASS``; Argon2id at its minimum cost, for speed)."""
+    import nacl.pwhash
+
+    ceremony = KeyCeremony.objects.get(cci_id=cci)
+    users = {"president": make_user("PRESCOE", [cci], name="presidente@cci.test"),
+             "assesseur-1": make_user("COE", [cci], name="assesseur1@cci.test")}  # fmt: skip
+    keystores = {}
+    for position, (trustee, user) in enumerate(users.items()):
+        # prepare() writes the ceremony row directly: the designated holders are added here
+        KeyHolder.objects.create(ceremony=ceremony, trustee=trustee, role=ROLE[trustee],
+                                 position=position, user=user)  # fmt: skip
+        secret = {"ceremony": fingerprint(ceremony.document), "trustee": trustee,
+                  "role": ROLE[trustee], "share": encode_scalar(shares[trustee])}  # fmt: skip
+        keystores[trustee] = tmp_path / f"cle-{trustee}.json"
+        write_keystore(keystores[trustee], seal(secret, PASS[trustee], "decryption-key",
+                                                opslimit=nacl.pwhash.argon2id.OPSLIMIT_MIN,
+                                                memlimit=nacl.pwhash.argon2id.MEMLIMIT_MIN))  # fmt: skip
+    return users, keystores

@@ -19,32 +19,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nacl.pwhash
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client
 
 from scrutin.crypto.encoding import encode_scalar, fingerprint
-from scrutin.crypto.keystore import seal, write_keystore
-from scrutin.platform.ceremony.models import KeyCeremony, KeyHolder
 from scrutin.platform.sealing import services as sealing
 from scrutin.platform.tally import services as tally
 from scrutin.platform.tally.models import PartialDecryption, TallySession
 from scrutin.record import layout
 from scrutin.record.writer import write_json
 
-from ..integration.accounts.world import make_user
 from ..integration.tally.conftest import Vote, cast, choices_for, prepare
-from .conftest import axe_violations
+from .conftest import PASS, axe_violations, designate_holders
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(databases=["default", "ballotbox"], transaction=True),
 ]
 
-PASS = {"president": "phrase de passe de la présidente", "assesseur-1": "phrase de l'assesseur un"}
-ROLE = {"president": "president", "assesseur-1": "assessor"}
 WAIT = 120_000  # ms
 VOTERS = 12
 
@@ -68,20 +62,7 @@ def aggregated(tmp_path: Path, settings: Any) -> Urn:
     sealing.close_urn(urn, reason="fin du vote (test)")
     session = tally.aggregate(tally.start(urn).pk, workers=1)
     assert session.state == "waiting"
-    ceremony = KeyCeremony.objects.get(cci_id="011")
-    users = {"president": make_user("PRESCOE", ["011"], name="presidente@cci.test"),
-             "assesseur-1": make_user("COE", ["011"], name="assesseur1@cci.test")}  # fmt: skip
-    keystores = {}
-    for position, (trustee, user) in enumerate(users.items()):
-        # prepare() writes the ceremony row directly: the designated holders are added here
-        KeyHolder.objects.create(ceremony=ceremony, trustee=trustee, role=ROLE[trustee],
-                                 position=position, user=user)  # fmt: skip
-        secret = {"ceremony": fingerprint(ceremony.document), "trustee": trustee,
-                  "role": ROLE[trustee], "share": encode_scalar(shares[trustee])}  # fmt: skip
-        keystores[trustee] = tmp_path / f"cle-{trustee}.json"
-        write_keystore(keystores[trustee], seal(secret, PASS[trustee], "decryption-key",
-                                                opslimit=nacl.pwhash.argon2id.OPSLIMIT_MIN,
-                                                memlimit=nacl.pwhash.argon2id.MEMLIMIT_MIN))  # fmt: skip
+    users, keystores = designate_holders("011", shares, tmp_path)
     return Urn(Vote(urn, shares, choices), users, keystores, session)
 
 

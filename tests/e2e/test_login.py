@@ -11,11 +11,9 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-from scrutin.platform.credentials import export, services
-from scrutin.platform.credentials.models import GenerationRun
 from scrutin.platform.electoral.models import Elector, Urn
 
-from .conftest import axe_violations
+from .conftest import axe_violations, issue_codes
 
 pytestmark = [
     pytest.mark.e2e,
@@ -25,13 +23,8 @@ pytestmark = [
 
 @pytest.fixture
 def issued(voting_urn: Urn, settings: Any, tmp_path: Path) -> dict[str, str]:
-    """Credentials generated for the CCI by the real service, read back from the encrypted
-    export with the dispatch operator's private key, as the mailing step would."""
     settings.VAR_DIR = tmp_path
-    private, public = export.generate_keypair()
-    services.register_recipient(public, "opérateur d'expédition (test)")
-    run = services.generate(services.new_run("011", GenerationRun.Mode.NEW))
-    return {row[0]: row[1] for row in export.read_rows(Path(run.export_path), private)}
+    return issue_codes("011")
 
 
 def login(page: Any, url: str, identifier: str, code: str) -> None:
