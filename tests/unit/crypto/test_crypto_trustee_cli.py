@@ -151,6 +151,9 @@ def test_cctp_4_1_4_8_ceremony_spare_support_and_decryption(
         "decrypt", "--record", "rec", "--secret", "P.key", "--out", "bad.json", code=2
     )  # wrong passphrase
     partials = [json.loads(Path(f).read_text(encoding="utf-8")) for f in ("pP.json", "pA2.json")]
+    # protocol.md §9: the spare's partial decryption is the president's (same id and role)
+    assert partials[0]["trustee"] == trustees["president"]["id"]
+    assert partials[0]["role"] == "president"
     counts = combine(
         params,
         trustee_keys(trustees),
