@@ -191,6 +191,15 @@ SCRUTIN_LOGIN_MIN_SECONDS = float(os.environ.get("SCRUTIN_LOGIN_MIN_SECONDS", "1
 # from these proxies' addresses or networks (comma separated; "unix" for a Unix socket).
 SCRUTIN_TRUSTED_PROXIES = os.environ.get("SCRUTIN_TRUSTED_PROXIES", "")
 SCRUTIN_TRUSTED_PROXY_HEADER = os.environ.get("SCRUTIN_TRUSTED_PROXY_HEADER", "X-Forwarded-For")
+# Voters' login throttle (voting/throttle.py, voting/proofofwork.py; docs/voting.md).
+SCRUTIN_VOTER_MAX_FAILURES = int(os.environ.get("SCRUTIN_VOTER_MAX_FAILURES", "5"))
+SCRUTIN_VOTER_LOCK_SECONDS = int(os.environ.get("SCRUTIN_VOTER_LOCK_SECONDS", "900"))
+SCRUTIN_VOTER_SOURCE_FREE_FAILURES = int(os.environ.get("SCRUTIN_VOTER_SOURCE_FREE_FAILURES", "20"))
+SCRUTIN_VOTER_POW_BITS = int(os.environ.get("SCRUTIN_VOTER_POW_BITS", "16"))
+SCRUTIN_VOTER_POW_MAX_BITS = int(os.environ.get("SCRUTIN_VOTER_POW_MAX_BITS", "20"))
+SCRUTIN_VOTER_POW_SECONDS = int(os.environ.get("SCRUTIN_VOTER_POW_SECONDS", "900"))
+SCRUTIN_VOTER_MAIL_PER_RECEIPT = int(os.environ.get("SCRUTIN_VOTER_MAIL_PER_RECEIPT", "3"))
+SCRUTIN_VOTER_MAIL_PER_SOURCE = int(os.environ.get("SCRUTIN_VOTER_MAIL_PER_SOURCE", "60"))
 SCRUTIN_IDLE_TIMEOUT = int(os.environ.get("SCRUTIN_IDLE_TIMEOUT", "900"))  # seconds
 SCRUTIN_IDLE_WARNING = 120  # the warning shows this many seconds before the timeout
 # Absolute lifetime of a management session from its sign-in, whatever the activity.
