@@ -77,7 +77,7 @@ def vote(engine: Engine, url: str, number: str, code: str, born: date | None,
     assert recap.count("Vote blanc.") == len(blank), recap
     engine.submit("#confirmer")  # encrypts in the page, then posts the ballot
     engine.wait_text("h1", "Votre vote est enregistré", timeout=WAIT)
-    return engine.text("code.tracker")
+    return engine.text("code.tracker").replace(" ", "")  # shown in groups of eight
 
 
 def decrypt(engine: Engine, url: str, user: Any, keystore: Path, passphrase: str) -> str:
