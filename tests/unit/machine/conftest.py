@@ -3,14 +3,18 @@ municipal list scrutin and a departmental binôme scrutin the same day (RT 25, 3
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import nacl.signing
 import pytest
 
-from scrutin.machine.core import files
+from scrutin.crypto.encoding import canonical_json
+from scrutin.crypto.signing import public_key_hex
+from scrutin.machine.core import files, selftest
 from scrutin.machine.core.machine import Machine
 
 CODES = {"president": "président-7KQ2-M9XD", "assesseur-1": "assesseur-4HPA-22QW"}
@@ -67,11 +71,33 @@ def key_files(tmp_path: Path) -> dict[str, Path]:
     return {h: tmp_path / "cles" / f"{h}.cle" for h in CODES}
 
 
+PUBLISHER = nacl.signing.SigningKey(bytes(range(32)))
+
+
+@pytest.fixture(scope="session")
+def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The signed release manifest of the code under test (RT 4)."""
+    path = tmp_path_factory.mktemp("release") / "release.json"
+    path.write_bytes(canonical_json(selftest.release_manifest(PUBLISHER, "essai")))
+    return path
+
+
+def self_test(m: Machine, release: Path) -> list[selftest.Check]:
+    """The bureau runs the self-test with every terminal answering."""
+    return selftest.run(m, dict.fromkeys(m.state.terminals, time.monotonic()), release)
+
+
 @pytest.fixture
-def prepared(tmp_path: Path, key_files: dict[str, Path]) -> Callable[..., Machine]:
-    def make(now: Callable[[], datetime] | None = None, **changes: Any) -> Machine:
+def prepared(tmp_path: Path, key_files: dict[str, Path], release: Path) -> Callable[..., Machine]:
+    def make(
+        now: Callable[[], datetime] | None = None, *, tested: bool = True, **changes: Any
+    ) -> Machine:
         internal, removable = tmp_path / "interne", tmp_path / "amovible"
-        files.prepare(package_doc(**changes), internal, removable, CODES, key_files)
-        return Machine(internal, removable, now=now or (lambda: datetime.now(UTC)))
+        doc = package_doc(release_key=public_key_hex(PUBLISHER), **changes)
+        files.prepare(doc, internal, removable, CODES, key_files)
+        m = Machine(internal, removable, now=now or (lambda: datetime.now(UTC)))
+        if tested:
+            assert all(c.ok for c in self_test(m, release))
+        return m
 
     return make

@@ -259,6 +259,13 @@ class Machine:
     def open(self, president: str, assessor: str) -> None:
         """RT 7: unlocked with the two keys (the caller has opened and checked both)."""
         self._require(PREPARED, "L'ouverture du scrutin")
+        tests = [e for e in self.journal if e.event == "machine:selftest"]
+        if not tests or not tests[-1].data.get("ok"):
+            raise self.refuse(
+                "L'ouverture exige un autotest réussi (RT 4) : lancez l'autotest et "
+                "vérifiez chaque ligne.",
+                "président",
+            )
         self.log(
             "vote:open", "président",
             f"Scrutin ouvert par {president} (président) et {assessor} (assesseur), "

@@ -123,6 +123,8 @@ class Package:
     font_size: int
     terminals: int
     group: str
+    release_key: str | None
+    """Ed25519 public key (hex) of the publisher of the approved release (self-test, RT 4)."""
     members: tuple[Member, ...]
     scrutins: tuple[Scrutin, ...]
     document: Mapping[str, Any]
@@ -335,7 +337,7 @@ def parse_package(doc: object) -> Package:
     """Check every field of a package document (RT 1, 29–31, 37); raise :class:`PackageError`."""
     obj = _obj(doc, "paquet")
     required = {"format", "commune", "bureau", "date", "opening", "closing", "members", "scrutins"}
-    _keys(obj, "", required, {"font_size", "terminals", "group"})
+    _keys(obj, "", required, {"font_size", "terminals", "group", "release_key"})
     if obj["format"] != PACKAGE_FORMAT:
         raise PackageError("format", f"« {PACKAGE_FORMAT} » est attendu.")
     commune = _obj(obj["commune"], "commune")
@@ -362,6 +364,13 @@ def parse_package(doc: object) -> Package:
     group = obj.get("group", "ristretto255")
     if not isinstance(group, str) or group not in GROUP_NAMES:
         raise PackageError("group", f"valeurs possibles : {', '.join(GROUP_NAMES)}.")
+    release_key = obj.get("release_key")
+    if release_key is not None and (
+        not isinstance(release_key, str) or not re.fullmatch(r"[0-9a-f]{64}", release_key)
+    ):
+        raise PackageError(
+            "release_key", "clé publique Ed25519 de 64 caractères hexadécimaux attendue."
+        )
     seen: set[str] = set()
     raw_scrutins = _list(obj, "scrutins", "", MAX_SCRUTINS, "scrutins (RT 30)")
     scrutins = tuple(_scrutin(s, f"scrutins[{i + 1}]", seen) for i, s in enumerate(raw_scrutins))
@@ -378,6 +387,7 @@ def parse_package(doc: object) -> Package:
         if "terminals" in obj
         else 1,
         group=str(group),
+        release_key=release_key,
         members=_members(_list(obj, "members", "", 50, "membres du bureau")),
         scrutins=scrutins,
         document=obj,
