@@ -27,6 +27,7 @@ COMMAND_MODULES: list[str] = [
     "credentials",
     "journal",
     "urns",
+    "machine",
 ]
 
 

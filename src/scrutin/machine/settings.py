@@ -55,11 +55,15 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 200_000
+# The parts share 127.0.0.1 (cookies ignore the port): one cookie name per process.
+CSRF_COOKIE_NAME = "jeton_" + ROLE + os.environ.get("SCRUTIN_MACHINE_TERMINAL", "")
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_REFERRER_POLICY = (
+    "same-origin"  # "no-referrer" makes Chromium send Origin: null, refused by CSRF
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -72,3 +76,4 @@ MACHINE_REMOVABLE = os.environ.get("SCRUTIN_MACHINE_REMOVABLE", "")
 MACHINE_LINK_KEY = os.environ.get("SCRUTIN_MACHINE_LINK_KEY", "")
 MACHINE_CONTROL_URL = os.environ.get("SCRUTIN_MACHINE_CONTROL_URL", "http://127.0.0.1:8700")
 MACHINE_TERMINAL = int(os.environ.get("SCRUTIN_MACHINE_TERMINAL", "1"))
+MACHINE_RELEASE_MANIFEST = os.environ.get("SCRUTIN_MACHINE_RELEASE_MANIFEST", "")

@@ -27,7 +27,7 @@ from scrutin.record.writer import file_digest, write_ballots
 
 CLOSING_FORMAT = "scrutin-urn-closing/v1"
 EMARGEMENTS_FORMAT = "scrutin-machine-emargements/v1"
-REASON = "Blocage du dernier terminal par le président du bureau de vote (RT 16 et 17)."
+REASON = "Blocage du dernier terminal par le président du bureau de vote."
 PARIS = ZoneInfo("Europe/Paris")
 
 

@@ -16,8 +16,8 @@ place, so an interrupted preparation leaves nothing half-written.
 
 from __future__ import annotations
 
-import json
 import os
+import secrets
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +42,7 @@ from scrutin.machine.core import keys
 from scrutin.machine.core.journal import Journal
 from scrutin.machine.core.package import ROLES, Package, Scrutin, parse_package
 from scrutin.machine.core.store import SlotStore
+from scrutin.record import strictjson
 from scrutin.record.writer import ballot_line
 
 PACKAGE = "package.json"
@@ -50,7 +51,8 @@ MACHINE = "machine.json"
 SIGNING_KEY = "signing.key"
 JOURNAL = "journal.jsonl"
 MACHINE_FORMAT = "scrutin-machine/v1"
-SHARED = (PACKAGE, TRUSTEES, MACHINE, SIGNING_KEY)
+LINK_KEY = "link.key"
+SHARED = (PACKAGE, TRUSTEES, MACHINE, SIGNING_KEY, LINK_KEY)
 SLOT_MARGIN = 1.10
 MIN_SLOTS = 5_000  # RT 31: at least 5,000 ballots per scrutin
 
@@ -149,7 +151,7 @@ def prepare(
         if (root / PACKAGE).exists():
             raise PreparationError(
                 f"Le support {name} contient déjà une préparation : une nouvelle préparation "
-                "se fait sur un support vierge, après la relecture des résultats (RT 21)."
+                "se fait sur un support vierge, après la relecture des résultats."
             )
     expected = {keys.PRESIDENT, *keys.ASSESSORS[: len(package.key_assessors)]}
     if set(codes) != expected or not expected <= set(key_files):
@@ -177,6 +179,7 @@ def prepare(
         "elections": {sid: p.fingerprint() for sid, p in params.items()},
     }
     label = bytes.fromhex(package.fingerprint)
+    link_key = secrets.token_hex(32).encode()
     for root in roots.values():
         tmp = root / ".preparation"
         if tmp.exists():
@@ -187,6 +190,8 @@ def prepare(
         _write(tmp / MACHINE, canonical_json(machine_doc))
         _write(tmp / SIGNING_KEY, bytes(signing).hex().encode())
         os.chmod(tmp / SIGNING_KEY, 0o600)
+        _write(tmp / LINK_KEY, link_key)
+        os.chmod(tmp / LINK_KEY, 0o600)
         for s in package.scrutins:
             _write(tmp / election(s.id), canonical_json(params[s.id].to_json()))
             (tmp / "slots").mkdir(exist_ok=True)
@@ -216,15 +221,14 @@ def _prepared_at() -> str:
     return datetime.now(UTC).astimezone(ZoneInfo("Europe/Paris")).isoformat(timespec="seconds")
 
 
+MAX_PACKAGE = 20_000_000  # 3 scrutins of 100 lists of 400 names hold well under 10 MB
+
+
 def load_package(path: Path) -> object:
+    """The package file, read by the project's strict JSON reader (size, depth, duplicates)."""
     try:
-        with path.open("rb") as f:
-            raw = f.read(20_000_001)
+        return strictjson.load_file(path, max_bytes=MAX_PACKAGE)
     except OSError as exc:
-        raise PreparationError(f"Paquet illisible : {exc}.") from exc
-    if len(raw) > 20_000_000:
-        raise PreparationError("Paquet trop volumineux (plus de 20 Mo).")
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise PreparationError(f"Le paquet n'est pas un document JSON valide ({exc}).") from exc
+        raise PreparationError(f"Paquet illisible : {exc.strerror or exc}.") from exc
+    except strictjson.JsonRefused as exc:
+        raise PreparationError(f"Le paquet n'est pas un document JSON valide : {exc}.") from exc

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from scrutin.crypto.encoding import canonical_json
+from scrutin.record import strictjson
 
-LINK_KEY = "link.key"
 MAX_MESSAGE = 1 << 20
 ROLES = ("terminal", "control")
 
@@ -63,12 +63,10 @@ def open_message(
 ) -> dict[str, Any]:
     """The message of ``body`` if its tag verifies, it comes from ``sender`` and (for an answer)
     it carries ``nonce``; else :class:`LinkError`."""
-    if len(body) > MAX_MESSAGE:
-        raise LinkError("Message trop long sur la liaison.")
     try:
-        wrapper = json.loads(body)
+        wrapper = strictjson.loads(body, max_bytes=MAX_MESSAGE)
         message, tag = wrapper["message"], wrapper["tag"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (strictjson.JsonRefused, KeyError, TypeError) as exc:
         raise LinkError("Message illisible sur la liaison.") from exc
     if not isinstance(message, dict) or not isinstance(tag, str):
         raise LinkError("Message illisible sur la liaison.")

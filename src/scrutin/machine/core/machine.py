@@ -262,7 +262,7 @@ class Machine:
         tests = [e for e in self.journal if e.event == "machine:selftest"]
         if not tests or not tests[-1].data.get("ok"):
             raise self.refuse(
-                "L'ouverture exige un autotest réussi (RT 4) : lancez l'autotest et "
+                "L'ouverture exige un autotest réussi : lancez l'autotest et "
                 "vérifiez chaque ligne.",
                 "président",
             )

@@ -315,20 +315,20 @@ def _members(raw: list[Any]) -> tuple[Member, ...]:
         if holder and role not in {"president", "assessor"}:
             raise PackageError(
                 f"{where}.key_holder",
-                "seuls le président et les assesseurs détiennent une clé (RT 7).",
+                "seuls le président et les assesseurs détiennent une clé.",
             )
         members.append(Member(role, _text(obj, "name", where), holder))
     presidents = [m for m in members if m.role == "president"]
     if len(presidents) != 1:
         raise PackageError("members", "le bureau a un président et un seul.")
     if not presidents[0].key_holder:
-        raise PackageError("members", "le président détient la première clé (RT 7).")
+        raise PackageError("members", "le président détient la première clé.")
     holders = [m for m in members if m.role == "assessor" and m.key_holder]
     if not 1 <= len(holders) <= 2:
         raise PackageError(
             "members",
             "un assesseur détient la seconde clé, et un autre assesseur peut en détenir le double "
-            f"(RT 7) : 1 ou 2 assesseurs détenteurs de clé attendus ({len(holders)} reçus).",
+            f": 1 ou 2 assesseurs détenteurs de clé attendus ({len(holders)} reçus).",
         )
     return tuple(members)
 
@@ -372,7 +372,7 @@ def parse_package(doc: object) -> Package:
             "release_key", "clé publique Ed25519 de 64 caractères hexadécimaux attendue."
         )
     seen: set[str] = set()
-    raw_scrutins = _list(obj, "scrutins", "", MAX_SCRUTINS, "scrutins (RT 30)")
+    raw_scrutins = _list(obj, "scrutins", "", MAX_SCRUTINS, "scrutins")
     scrutins = tuple(_scrutin(s, f"scrutins[{i + 1}]", seen) for i, s in enumerate(raw_scrutins))
     return Package(
         commune=_text(commune, "name", "commune"),

@@ -78,7 +78,7 @@ def tally_scrutin(
         raise machine.refuse(
             "Le dépouillement n'est possible qu'une fois le scrutin clos (tous les terminaux bloqués)."
             if machine.state.phase != TALLIED
-            else "Les résultats sont déjà édités : seule leur relecture est possible (RT 21)."
+            else "Les résultats sont déjà édités : seule leur relecture est possible."
         )
     if scrutin_id in machine.state.tallied:
         raise machine.refuse("Ce scrutin est déjà dépouillé : relisez ses résultats.")
@@ -161,7 +161,7 @@ def tally_scrutin(
         machine.log(
             "machine:lock", "machine",
             "Tous les scrutins sont dépouillés : machine verrouillée. Seules la relecture des "
-            "résultats et une nouvelle préparation sont possibles (RT 21).",
+            "résultats et une nouvelle préparation sont possibles.",
         )  # fmt: skip
         machine.state.phase = TALLIED
     return doc

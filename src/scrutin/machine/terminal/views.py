@@ -1,0 +1,135 @@
+"""The voter's pages on a terminal (RT 8–14, 25, 32–40, 51, 65).
+
+The elector's choice exists only in this terminal's page and process: it is encrypted here
+(:func:`scrutin.crypto.ballot.encrypt_ballot`) and only the encrypted ballot with its proofs goes
+to the control module. After the vote nothing of the choice stays on screen (RT 65).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from scrutin.crypto.ballot import ballot_to_json, encrypt_ballot
+from scrutin.crypto.params import parse_parameters
+from scrutin.machine.core.link import LinkError
+from scrutin.machine.terminal import client
+
+BLANK = "blanc"
+
+
+def _state() -> dict[str, Any]:
+    try:
+        return client.call("state")
+    except LinkError as exc:
+        return {"link_error": str(exc)}
+
+
+def _font(state: dict[str, Any]) -> int:
+    size = state.get("font_size", 24)
+    return size if isinstance(size, int) and 16 <= size <= 64 else 24
+
+
+@never_cache
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Inactive, blocked, or the scrutins this elector may vote in (RT 10, 25)."""
+    state = _state()
+    if state.get("active") and len(state["scrutins"]) == 1:
+        return redirect("terminal-ballot", scrutin=state["scrutins"][0]["id"])
+    return render(request, "machine/terminal_home.html", {"state": state, "font": _font(state)})
+
+
+@never_cache
+@require_GET
+def poll(request: HttpRequest) -> JsonResponse:
+    """What the idle page checks every second: whether the terminal was activated."""
+    state = _state()
+    return JsonResponse(
+        {"active": bool(state.get("active")), "activation": state.get("activation"),
+         "blocked": bool(state.get("blocked")), "error": bool(state.get("link_error"))}
+    )  # fmt: skip
+
+
+def _entitled(state: dict[str, Any], scrutin_id: str) -> bool:
+    return bool(state.get("active")) and any(s["id"] == scrutin_id for s in state["scrutins"])
+
+
+def _selection(details: dict[str, Any], post: Any) -> tuple[list[list[int]], list[str]]:
+    """The 0/1 vector of each question from the form, and the French errors (RT 11)."""
+    vectors, errors = [], []
+    for b in details["ballots"]:
+        chosen = post.getlist(f"q-{b['id']}")
+        ids = [c["id"] for c in b["choices"]]
+        label = b["text"] if len(details["ballots"]) > 1 else "ce scrutin"
+        if not chosen:
+            errors.append(f"Pour {label}, faites un choix ou choisissez le vote blanc.")
+        elif BLANK in chosen and len(chosen) > 1:
+            errors.append(f"Pour {label}, le vote blanc ne se combine avec aucun autre choix.")
+        elif any(c not in ids and c != BLANK for c in chosen):
+            errors.append(f"Pour {label}, choix inconnu.")
+        elif len(set(chosen)) > b["max"]:
+            errors.append(f"Pour {label}, au plus {b['max']} choix.")
+        vectors.append([1 if i in chosen else 0 for i in ids])
+    return vectors, errors
+
+
+def _summary(details: dict[str, Any], vectors: list[list[int]]) -> list[dict[str, Any]]:
+    out = []
+    for b, v in zip(details["ballots"], vectors, strict=True):
+        names = [c for c, x in zip(b["choices"], v, strict=True) if x]
+        out.append({"text": b["text"], "choices": names, "blank": not names})
+    return out
+
+
+@never_cache
+def ballot(request: HttpRequest, scrutin: str) -> HttpResponse:
+    """Every choice of the scrutin on one screen (RT 32); choose, then the recap (RT 13)."""
+    state = _state()
+    if not _entitled(state, scrutin):
+        return redirect("terminal-home")
+    try:
+        details = client.scrutin(scrutin)
+    except LinkError as exc:
+        return render(request, "machine/terminal_home.html", {"state": {"link_error": str(exc)}})
+    context: dict[str, Any] = {"details": details, "font": _font(state), "state": state}
+    if request.method == "POST":
+        vectors, errors = _selection(details, request.POST)
+        chosen = {f"q-{b['id']}": request.POST.getlist(f"q-{b['id']}") for b in details["ballots"]}
+        context["chosen"] = chosen
+        if errors:
+            context["errors"] = errors
+        elif request.POST.get("step") == "confirm":
+            return _cast(request, state, details, vectors)
+        elif request.POST.get("step") != "edit":
+            context["summary"] = _summary(details, vectors)
+            return render(request, "machine/terminal_recap.html", context)
+    return render(request, "machine/terminal_ballot.html", context)
+
+
+def _cast(
+    request: HttpRequest, state: dict[str, Any], details: dict[str, Any], vectors: list[list[int]]
+) -> HttpResponse:
+    """RT 11, 13: the confirmed choice, encrypted here, stored by the control module."""
+    params = parse_parameters(details["election"])
+    encrypted = ballot_to_json(params.group, encrypt_ballot(params, vectors))
+    try:
+        answer = client.call("cast", scrutin=details["id"], ballot=encrypted)
+    except LinkError as exc:
+        return render(request, "machine/terminal_home.html", {"state": {"link_error": str(exc)}})
+    if "error" in answer:
+        return render(
+            request, "machine/terminal_home.html",
+            {"state": answer, "font": _font(state), "cast_error": answer["error"]},
+        )  # fmt: skip
+    return render(
+        request, "machine/terminal_done.html",
+        {"state": answer, "font": _font(state), "title": details["title"]},
+    )  # fmt: skip
+
+
+__all__ = ["ballot", "home", "poll"]
