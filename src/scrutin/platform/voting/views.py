@@ -41,9 +41,9 @@ def _source(request: HttpRequest) -> str:
 
 
 PROOF_NEEDED = (
-    "Beaucoup d'essais incorrects viennent en ce moment de votre réseau. Par sécurité, votre "
-    "appareil fait d'abord un court calcul, tout seul, en quelques secondes. Saisissez à nouveau "
-    "votre code confidentiel, puis validez."
+    "Votre appareil doit d'abord terminer la vérification de sécurité expliquée plus bas "
+    "(quelques secondes, vous n'avez rien à faire). Saisissez à nouveau votre code confidentiel, "
+    "puis validez."
 )
 
 
