@@ -1,8 +1,9 @@
 """The voter's path and the key holder's partial decryption in Firefox ESR and in WebKit
 (CCTP 4.2.4.1: the site works in the browsers voters use, not only in Chromium).
 
-For each engine, over real HTTP against the live server: two electors sign in with the codes the
-credentials service issued (one with the birth-date step), choose, check the recap, let the page
+For each engine, over real HTTP against the live server: after a wrong login from the same
+network, two electors sign in with the codes the credentials service issued (the page solving the
+proof of work then asked; one elector with the birth-date step), choose, check the recap, let the page
 encrypt and cast, and read their receipt; the server stored exactly those ballots, each valid for
 the server's own check and for the independent verifier's. The urn is then closed, aggregated,
 and the COE president and one assessor decrypt in that engine's browser (closing seal, sum of
@@ -58,6 +59,10 @@ def vote(engine: Engine, url: str, number: str, code: str, born: date | None,
     engine.wait_text("h1", "Voter en ligne")
     engine.fill("#identifiant", number)
     engine.fill("#code", code)
+    engine.click("#afficher-code")  # login.js: the voter may read the code typed
+    assert engine.evaluate("document.getElementById('code').type") == "text"
+    # wrong logins came from this network: the page solves a proof of work first (preuve.js)
+    engine.wait_text("#preuve-etat", "Calcul terminé", timeout=WAIT)
     engine.submit("button[type=submit]")
     if born is not None:
         engine.wait_text("h1", "Vérification : votre date de naissance")
@@ -116,6 +121,16 @@ def test_cctp_4_2_4_1_vote_and_browser_decryption_in_firefox_and_webkit(
     codes = issue_codes("011")
     for number, (_, _, born) in VOTERS.items():
         Elector.objects.filter(number=number).update(birth_date=born)
+
+    settings.SCRUTIN_VOTER_SOURCE_FREE_FAILURES = 1  # one wrong login: a proof of work then
+    settings.SCRUTIN_VOTER_POW_BITS = 14
+    intruder = engines.open(name)
+    intruder.goto(f"{live_server.url}/vote/")
+    intruder.fill("#identifiant", "0119999999999")
+    intruder.fill("#code", "AAAA-BBBB-CCCC")
+    intruder.submit("button[type=submit]")
+    intruder.wait_text("#erreur", "incorrect")
+    intruder.close()
 
     trackers = {}
     for number, (ticked, blank, born) in VOTERS.items():
