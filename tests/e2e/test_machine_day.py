@@ -9,44 +9,34 @@ scrutin's record. The results must equal the choices made.
 
 from __future__ import annotations
 
-import http.cookiejar
-import json
 import os
 import random
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.parse
+import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import nacl.signing
 import pytest
 
-from scrutin.crypto.signing import public_key_hex
+from .machine_station import Web, free_port, open_with_keys, run, start, station, stop, wait_up
 
 pytestmark = pytest.mark.e2e
 
 VOTERS = int(os.environ.get("SCRUTIN_MACHINE_E2E_VOTERS", "60"))
 IN_BROWSER = 8
-CODES = {"president": "président-7KQ2-M9XD", "assesseur-1": "assesseur-4HPA-22QW"}
 LISTS = ("Avenir", "Ensemble", "Renouveau")
 PAIRS = ("Mme Roux et M. Petit", "Mme Lefèvre et M. Garnier")
-SCRUTIN = [sys.executable, "-m", "scrutin.cli.main"]
 
 
-def package(release_key: str) -> dict[str, Any]:
+def package() -> dict[str, Any]:
     return {
         "format": "scrutin-machine-package/v1",
         "commune": {"name": "Villeneuve-sur-Essai", "insee": "94078"},
         "bureau": {"number": "3", "name": "École Jules-Ferry"},
         "date": "2027-03-14", "opening": "08:00", "closing": "18:00", "terminals": 2,
-        "release_key": release_key,
         "members": [
             {"role": "president", "name": "Claire Martin"},
             {"role": "assessor", "name": "Paul Durand", "key_holder": True},
@@ -63,105 +53,10 @@ def package(release_key: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SCRUTIN, *args], cwd=cwd, capture_output=True, text=True, check=False)
-
-
-def start(args: list[str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    """One machine process; its output goes to ``log`` (read when it fails to start)."""
-    with log.open("wb") as out:
-        return subprocess.Popen([*SCRUTIN, *args], cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
-
-
-def stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        proc.wait(timeout=20)
-
-
-def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url} stopped (exit {proc.returncode})")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 - loopback test server
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} never answered")
-
-
-class Web:
-    """A user agent with cookies for the processes' server-rendered forms (CSRF included)."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-    def get(self, path: str) -> str:
-        with self.opener.open(self.base + path, timeout=30) as r:
-            return str(r.read().decode())
-
-    def post(self, path: str, fields: list[tuple[str, str]], page: str | None = None) -> str:
-        html = page if page is not None else self.get(path)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-        assert token, html[:500]
-        data = urllib.parse.urlencode([("csrfmiddlewaretoken", token[1]), *fields]).encode()
-        req = urllib.request.Request(  # noqa: S310 - loopback test server
-            self.base + path, data=data, headers={"Referer": self.base + path}
-        )
-        with self.opener.open(req, timeout=60) as r:
-            return str(r.read().decode())
-
-
 @pytest.fixture
 def polling_station(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    publisher = nacl.signing.SigningKey.generate()
-    (tmp_path / "editeur.key").write_text(bytes(publisher).hex())
-    (tmp_path / "paquet.json").write_text(json.dumps(package(public_key_hex(publisher))))
-    (tmp_path / "codes.json").write_text(json.dumps(CODES))
-    done = run("machine", "prepare", "paquet.json", "--interne", "interne", "--amovible",
-               "amovible", "--cles", "cles", "--codes", "codes.json", cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    done = run("machine", "release-manifest", "manifeste.json", "--cle-editeur", "editeur.key",
-               "--version", "essai", cwd=tmp_path)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    ports = [free_port() for _ in range(3)]
-    control_url = f"http://127.0.0.1:{ports[0]}"
-    procs = [
-        start(["machine", "control", "--interne", "interne", "--amovible", "amovible",
-               "--port", str(ports[0]), "--manifeste", "manifeste.json"], tmp_path, tmp_path / "controle.log")
-    ]  # fmt: skip
-    for n in (1, 2):
-        procs.append(
-            start(["machine", "terminal", "--numero", str(n), "--cle-liaison", "interne/link.key",
-                   "--port", str(ports[n]), "--controle", control_url], tmp_path, tmp_path / f"terminal{n}.log")
-        )  # fmt: skip
-    try:
-        for proc, port in zip(procs, ports, strict=True):
-            wait_up(f"http://127.0.0.1:{port}/", proc)
-        yield {"dir": tmp_path, "control": control_url,
-               "terminals": {1: f"http://127.0.0.1:{ports[1]}", 2: f"http://127.0.0.1:{ports[2]}"}}  # fmt: skip
-    finally:
-        stop(procs)
-
-
-def open_with_keys(page: Any, station: dict[str, Any], button: str) -> None:
-    keys = station["dir"] / "cles"
-    page.set_input_files("input[name=cle_president]", str(keys / "president.cle"))
-    page.fill("input[name=code_president]", CODES["president"])
-    page.set_input_files("input[name=cle_assesseur]", str(keys / "assesseur-1.cle"))
-    page.fill("input[name=code_assesseur]", CODES["assesseur-1"])
-    page.click(f"button:has-text('{button}')")
+    with station(tmp_path, package()) as running:
+        yield running
 
 
 def vote_in_browser(term: Any, url: str, choices: dict[str, str]) -> None:
@@ -318,3 +213,49 @@ def test_rt_52_the_link_refuses_what_does_not_come_from_the_bureau(
         assert "Terminal hors service" in page and "a refusé la demande" in page
     finally:
         stop([proc])
+
+
+MM_AT_96_DPI = 96 / 25.4
+
+
+def test_rt_30_32_40_fifty_lists_and_ten_questions_each_on_one_screen(
+    chromium: Any, tmp_path: Path
+) -> None:
+    """RT 30 capacities on the reference screen (1920 × 1080, 96 dpi): every list of a 50-list
+    scrutin and every one of 10 referendum questions on one screen (RT 32), each target at
+    least 12 mm (RT 40), a list's 300 names one touch away."""
+    big = package() | {"terminals": 1}
+    big["scrutins"] = [
+        {"id": "europeennes", "preset": "european", "seats": 81, "registered": 900,
+         "title": "Élection des représentants au Parlement européen",
+         "lists": [{"id": f"l{i}", "name": f"Liste numéro {i} pour l'Europe",
+                    "members": [f"Candidat {i}-{j}" for j in range(1, 301)]} for i in range(1, 51)]},
+        {"id": "consultation", "preset": "referendum-local", "seats": 1, "registered": 900,
+         "title": "Consultation locale",
+         "questions": [{"id": f"q{i}", "text": f"Approuvez-vous le projet n° {i} de la commune ?"}
+                       for i in range(1, 11)]},
+    ]  # fmt: skip
+    with station(tmp_path, big) as running:
+        ctx = chromium.new_context(viewport={"width": 1920, "height": 1080}, locale="fr-FR")
+        control, term = ctx.new_page(), ctx.new_page()
+        term.goto(running["terminals"][1] + "/")
+        control.goto(running["control"] + "/")
+        control.click('button:has-text("Lancer l\'autotest")')
+        open_with_keys(control, running, "Ouvrir le scrutin")
+        control.locator("form[action='/terminal/1/activer/'] button").click()
+        for scrutin, count in (("europeennes", 51), ("consultation", 30)):
+            term.goto(running["terminals"][1] + f"/scrutin/{scrutin}/")
+            term.screenshot(path=str(tmp_path / f"{scrutin}.png"))
+            bar = term.locator(".actions").bounding_box()
+            assert bar is not None
+            targets = term.locator("label.target").all()
+            assert len(targets) == count
+            for target in targets:
+                box = target.bounding_box()
+                assert box is not None
+                assert box["width"] >= 12 * MM_AT_96_DPI and box["height"] >= 12 * MM_AT_96_DPI
+                assert box["y"] + box["height"] <= bar["y"], "every choice on one screen (RT 32)"
+        term.goto(running["terminals"][1] + "/scrutin/europeennes/")
+        term.locator("details.members summary").nth(49).click()
+        assert term.locator("text=Candidat 50-300").is_visible()
+        ctx.close()

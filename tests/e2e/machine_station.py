@@ -1,0 +1,131 @@
+"""Start a polling station's real processes for end-to-end tests and benchmarks: prepare the
+supports with ``scrutin machine prepare``, sign a release manifest, run the control module and the
+voter terminals under gunicorn on free loopback ports; and a cookie-keeping HTTP client for their
+server-rendered forms."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import nacl.signing
+
+from scrutin.crypto.signing import public_key_hex
+
+CODES = {"president": "président-7KQ2-M9XD", "assesseur-1": "assesseur-4HPA-22QW"}
+SCRUTIN = [sys.executable, "-m", "scrutin.cli.main"]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SCRUTIN, *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(args: list[str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    """One machine process; its output goes to ``log`` (read when it fails to start)."""
+    with log.open("wb") as out:
+        return subprocess.Popen([*SCRUTIN, *args], cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.wait(timeout=20)
+
+
+def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} stopped (exit {proc.returncode})")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 - loopback test server
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} never answered")
+
+
+class Web:
+    """A user agent with cookies for the processes' server-rendered forms (CSRF included)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=30) as r:
+            return str(r.read().decode())
+
+    def post(self, path: str, fields: list[tuple[str, str]], page: str | None = None) -> str:
+        html = page if page is not None else self.get(path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert token, html[:500]
+        data = urllib.parse.urlencode([("csrfmiddlewaretoken", token[1]), *fields]).encode()
+        req = urllib.request.Request(  # noqa: S310 - loopback test server
+            self.base + path, data=data, headers={"Referer": self.base + path}
+        )
+        with self.opener.open(req, timeout=60) as r:
+            return str(r.read().decode())
+
+
+@contextmanager
+def station(tmp_path: Path, package: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A prepared, running polling station for ``package`` (its ``release_key`` is set here)."""
+    publisher = nacl.signing.SigningKey.generate()
+    (tmp_path / "editeur.key").write_text(bytes(publisher).hex())
+    package = package | {"release_key": public_key_hex(publisher)}
+    (tmp_path / "paquet.json").write_text(json.dumps(package))
+    (tmp_path / "codes.json").write_text(json.dumps(CODES))
+    done = run("machine", "prepare", "paquet.json", "--interne", "interne", "--amovible",
+               "amovible", "--cles", "cles", "--codes", "codes.json", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    done = run("machine", "release-manifest", "manifeste.json", "--cle-editeur", "editeur.key",
+               "--version", "essai", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    terminals = range(1, int(package.get("terminals", 1)) + 1)
+    ports = [free_port() for _ in range(len(terminals) + 1)]
+    control_url = f"http://127.0.0.1:{ports[0]}"
+    procs = [
+        start(["machine", "control", "--interne", "interne", "--amovible", "amovible",
+               "--port", str(ports[0]), "--manifeste", "manifeste.json"], tmp_path, tmp_path / "controle.log")
+    ]  # fmt: skip
+    for n in terminals:
+        procs.append(
+            start(["machine", "terminal", "--numero", str(n), "--cle-liaison", "interne/link.key",
+                   "--port", str(ports[n]), "--controle", control_url], tmp_path, tmp_path / f"terminal{n}.log")
+        )  # fmt: skip
+    try:
+        for proc, port in zip(procs, ports, strict=True):
+            wait_up(f"http://127.0.0.1:{port}/", proc)
+        yield {"dir": tmp_path, "control": control_url,
+               "terminals": {n: f"http://127.0.0.1:{ports[n]}" for n in terminals}}  # fmt: skip
+    finally:
+        stop(procs)
+
+
+def open_with_keys(page: Any, station: dict[str, Any], button: str) -> None:
+    keys = station["dir"] / "cles"
+    page.set_input_files("input[name=cle_president]", str(keys / "president.cle"))
+    page.fill("input[name=code_president]", CODES["president"])
+    page.set_input_files("input[name=cle_assesseur]", str(keys / "assesseur-1.cle"))
+    page.fill("input[name=code_assesseur]", CODES["assesseur-1"])
+    page.click(f"button:has-text('{button}')")
