@@ -216,7 +216,7 @@ def check_closing(doc: object, e: Election, count: int, sha256: str, report: Rep
     try:
         if not isinstance(doc, dict):
             raise Malformed("closing : objet JSON attendu")
-        c = doc
+        c: dict[str, Any] = doc
         if c.get("format") != URN_CLOSING:
             raise Malformed(f"closing.format : {URN_CLOSING!r} attendu")
         check_shape(c, "closing")
@@ -227,13 +227,13 @@ def check_closing(doc: object, e: Election, count: int, sha256: str, report: Rep
         if c["election"] != e.fingerprint:
             raise Malformed("closing.election : scellement d'une autre élection")
         ballots, emargements = c["ballots"], c["emargements"]
-        if ballots["count"] != count or ballots["sha256"] != sha256:
+        if ballots["count"] != count:
             raise Malformed(
                 f"closing.ballots : {ballots['count']} bulletin(s) scellé(s), {count} dans "
                 "ballots.jsonl"
-                if ballots["count"] != count
-                else "closing.ballots.sha256 : différente de l'empreinte de ballots.jsonl"
             )
+        if ballots["sha256"] != sha256:
+            raise Malformed("closing.ballots.sha256 : différente de l'empreinte de ballots.jsonl")
         if emargements["count"] != ballots["count"]:
             raise Malformed(
                 f"closing : {ballots['count']} bulletin(s) pour {emargements['count']} "
