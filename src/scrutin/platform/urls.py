@@ -1,6 +1,8 @@
 """URL configuration of the platform: the management site lives under /gestion/."""
 
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 
 urlpatterns = [
     path("gestion/comptes/", include("scrutin.platform.accounts.urls")),
@@ -15,4 +17,7 @@ urlpatterns = [
     path("gestion/", include("scrutin.platform.electoral.urls")),
     path("vote/", include("scrutin.platform.voting.urls")),
     path("scellements/", include("scrutin.platform.sealing.public_urls")),
+    # Browsers and tools ask for /favicon.ico whatever the pages say: send them to the sealed
+    # static icon (served with the other assets, part of the platform seal).
+    path("favicon.ico", RedirectView.as_view(url=static("scrutin/favicon-32.png"), permanent=True)),
 ]

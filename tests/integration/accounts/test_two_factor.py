@@ -305,3 +305,27 @@ def test_session_waiting_for_a_removed_factor_falls_back_to_enrolment() -> None:
     response = client.get("/gestion/comptes/verification/")
     assert response.url == "/gestion/comptes/second-facteur/"
     assert client.get("/gestion/").url == "/gestion/comptes/second-facteur/"
+
+
+def test_review_12_second_factor_page_has_no_menu_and_a_distinct_cancel_button() -> None:
+    """Issue 12: the verification page showed the whole menu (whose links only bounce back)
+    and its cancel button looked like the submit button."""
+    user = make_user("ADMIN", national=True)
+    device = services.start_totp(user)
+    assert services.check_totp(device, totp_now(user))
+    client = Client()
+    assert sign_in(client, user).url == "/gestion/comptes/verification/"
+    page = client.get("/gestion/comptes/verification/").content.decode()
+    assert 'class="sections"' not in page and "Données électorales" not in page
+    assert '<button type="submit">Valider le code</button>' in page
+    assert '<button type="submit" class="secondary">Annuler et se déconnecter</button>' in page
+    enrol = Client()
+    sign_in(enrol, make_user("CELE", national=True))
+    assert 'class="sections"' not in enrol.get("/gestion/comptes/second-facteur/").content.decode()
+    assert (
+        client.post(
+            "/gestion/comptes/verification/", {"code": totp_now(user, step_offset=1)}
+        ).status_code
+        == 302
+    )
+    assert 'class="sections"' in client.get("/gestion/").content.decode()

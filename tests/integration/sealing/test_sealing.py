@@ -250,3 +250,24 @@ def test_cctp_4_1_4_6_candidatures_cannot_be_unsealed_after_the_urn_and_a_lifted
     assert "ne sont plus celles qui ont été scellées" in refused.value.message
     lifted.delete()
     assert cast.cast_ballot(voter, ballot_for(urn)).tracker
+
+
+def test_review_12_sealed_urn_candidatures_page_offers_no_unsealing(
+    open_vote: dict[str, Urn],
+) -> None:
+    """Issue 12: the page still offered « Lever le scellement » once the urn was sealed."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.integration.accounts.world import make_user
+
+    client = Client()
+    client.force_login(make_user("ADMIN", national=True))
+    sealed = client.get(reverse("candidates:urn", kwargs={"code": "011-C"})).content.decode()
+    assert "Lever le scellement" not in sealed
+    assert "le scellement des candidatures ne peut plus être levé" in sealed
+    urn = Urn.objects.get(code="011-C")
+    urn.sealed_at = None  # the same candidatures page before the urn's own seal
+    urn.save(update_fields=["sealed_at"])
+    before = client.get(reverse("candidates:urn", kwargs={"code": "011-C"})).content.decode()
+    assert "Lever le scellement" in before
