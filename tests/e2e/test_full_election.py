@@ -338,10 +338,10 @@ def decrypt_and_deposit(holder: Holder) -> str:
     """On the holder's computer: the dossier, ``scrutin trustee decrypt``; then the upload."""
     page = holder.browser.get(f"/gestion/depouillement/urne/{URN}/cle/")
     [dossier] = page.links("/dossier.zip")
-    folder = holder.home / "urne"
-    folder.mkdir()
-    download(holder.browser, dossier, folder)
-    scrutin("trustee", "decrypt", "--record", "urne", "--secret", f"{holder.trustee}.key",
+    download(holder.browser, dossier, holder.home)  # unzips into its own folder (issue 12)
+    folder = f"depouillement-{URN}"
+    assert (holder.home / folder / "tally.json").is_file()
+    scrutin("trustee", "decrypt", "--record", folder, "--secret", f"{holder.trustee}.key",
             "--out", "partiel.json", "--passphrase-file", "phrase.txt", cwd=holder.home)  # fmt: skip
     partial = holder.home / "partiel.json"
     response = holder.browser.submit(
@@ -349,7 +349,7 @@ def decrypt_and_deposit(holder: Holder) -> str:
         action=f"/gestion/depouillement/urne/{URN}/dechiffrement-partiel/",
     )  # fmt: skip
     assert response.status == 200
-    return next(m for m in response.messages() if "Déchiffrement partiel de" in m)
+    return next(m for m in response.messages() if m.startswith("Déchiffrement partiel"))
 
 
 def wait_for(browser: Browser, state: str) -> None:

@@ -18,10 +18,14 @@ from scrutin.platform.tally import services
 urn = Urn.objects.get(code="011-C")
 session = services.aggregate(services.start(urn).pk)
 assert session.state == "waiting", session.anomaly
-dossier = Path(sys.argv[1]) / "urne"
-dossier.mkdir()
-for name in ("election.json", "trustees.json", "ballots.jsonl", "tally.json"):
-    shutil.copy(services.record_dir(urn) / name, dossier / name)
+import zipfile
+from django.contrib.auth.models import User
+from scrutin.platform.tally.archive import dossier_zip
+# as printed: unzip the dossier, which creates its own folder depouillement-011-C
+with zipfile.ZipFile(dossier_zip(urn)) as z:
+    z.extractall(sys.argv[1])
+dossier = Path(sys.argv[1]) / "depouillement-011-C"
+print("ROLE", list(User.objects.get(username="demo").groups.values_list("name", flat=True)))
 keys = Path(os.environ["SCRUTIN_VAR_DIR"]) / "demo" / "cles"
 for trustee in ("president", "assesseur-1"):
     out = Path(sys.argv[1]) / f"partiel-{trustee}.json"
@@ -59,8 +63,22 @@ def test_make_demo_runs_an_election_that_its_key_holders_can_tally(tmp_path: Pat
                            capture_output=True, text=True, timeout=600)  # fmt: skip
     assert tally.returncode == 0, tally.stderr[-3000:]
     assert "STATE done 60" in tally.stdout
+    assert "ROLE ['ADMIN']" in tally.stdout  # issue 12: the national demo account had no role
     record = tally.stdout.split("RECORD ")[1].strip()
     scrutin = shutil.which("scrutin", path=str(Path(sys.executable).parent)) or "scrutin"
     verify = subprocess.run([scrutin, "verify", record], env=_env(var), capture_output=True,
                             text=True, timeout=600)  # fmt: skip
     assert verify.returncode == 0, verify.stdout[-3000:]
+
+
+def test_review_12_tally_instructions_repeat_each_password_and_name_the_dossier_folder() -> None:
+    from scrutin.platform.demo_election import DemoElection, how_to_tally
+
+    demo = DemoElection(keys=Path("/var/demo/cles"))
+    text = "\n".join(how_to_tally("http://127.0.0.1:8000", demo))
+    step3 = text.split("    3. ")[1].split("    4. ")[0]
+    assert "« assesseur1-011 »" in step3 and f"mot de passe « {demo.password} »" in step3
+    assert "assesseur-1.json" in step3 and "partiel-assesseur-1.json" in step3
+    assert "unzip depouillement-011-C.zip" in text and "--record depouillement-011-C" in text
+    assert "--record urne" not in text
+    assert "/gestion/depouillement/urne/011-C/cle/" in text

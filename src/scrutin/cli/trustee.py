@@ -310,7 +310,8 @@ def decrypt_cmd(
     doc = partial_decrypt(params, tally, trustee, str(s["role"]), share, fingerprint(tally_doc))
     _write_json(out, doc)
     typer.echo(
-        f"Déchiffrement partiel de {trustee} écrit dans {out} ({summed.ballot_count} bulletins)."
+        f"Déchiffrement partiel écrit dans {out} ({summed.ballot_count} bulletins) : déposez ce "
+        "fichier sur la page « Déchiffrement par les détenteurs de clés » de l'urne."
     )
 
 

@@ -43,7 +43,7 @@ HOST, PORT = "127.0.0.1", "8000"
 
 
 def load(folder: Path) -> tuple[list[str], Any]:
-    from django.contrib.auth.models import Permission, User
+    from django.contrib.auth.models import Group, Permission, User
     from django.core.management import call_command
 
     from scrutin.platform.accounts.models import Perimeter
@@ -99,6 +99,7 @@ def load(folder: Path) -> tuple[list[str], Any]:
                   "seal_urns", "seal_platform", "close_urns", "run_tally", "view_results",
                   "export_results"]  # fmt: skip
     user.user_permissions.add(*Permission.objects.filter(codename__in=demo_perms))
+    user.groups.add(Group.objects.get(name="ADMIN"))  # its role, named in the journal and lists
     Perimeter.objects.update_or_create(user=user, defaults={"national": True})
     lines.append(
         f"  second facteur du compte « demo » (obligatoire pour un compte NATIONAL) : {demo_totp(user)}"

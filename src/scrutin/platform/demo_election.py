@@ -72,10 +72,10 @@ def run_ceremony(cci_code: str, folder: Path, demo: DemoElection) -> str:
 
     cci = Cci.objects.get(code=cci_code)
     president = _holder(
-        f"president-{cci_code}", demo.password, "PRESCOE", cci_code, "Anne", "Présidente"
+        f"president-{cci_code}", demo.password, "PRESCOE", cci_code, "Anne", "Moreau"
     )
-    assessors = [_holder(f"assesseur{i}-{cci_code}", demo.password, "COE", cci_code, "Paul", f"Assesseur {i}")
-                 for i in (1, 2)]  # fmt: skip
+    assessors = [_holder(f"assesseur{i}-{cci_code}", demo.password, "COE", cci_code, first, last)
+                 for i, (first, last) in enumerate((("Paul", "Girard"), ("Lucie", "Bernard")), 1)]  # fmt: skip
     row = ceremony.create_ceremony(cci, actor=None, group="ristretto255", president=president,
                                    assessors=assessors, threshold=1)  # fmt: skip
     c = ceremony.ceremony_of(row)
@@ -177,22 +177,36 @@ def run(var_dir: Path) -> DemoElection:
 
 
 def how_to_tally(base: str, demo: DemoElection) -> list[str]:
+    """The printed steps of the demo tally: each step says which account and password, which
+    key support and which folder (the dossier is unzipped into a folder of its own name)."""
     keys = demo.keys
     code = TALLY_URN
     cci = code.split("-")[0]
+    folder = f"depouillement-{code}"  # the dossier's name (tally.views.dossier)
+
+    def holder_steps(trustee: str) -> list[str]:
+        return [
+            f"       Page « Déchiffrement par les détenteurs de clés » ({base}/gestion/depouillement/urne/{code}/"
+            f"cle/) : « Déchiffrer dans ce navigateur » avec le support {keys}/{cci}/{trustee}.json,",
+            f"       ou téléchargez le dossier {folder}.zip et décompressez-le (unzip {folder}.zip : "
+            f"il crée le dossier {folder}), puis : .venv/bin/scrutin trustee decrypt --record "
+            f"{folder} --secret {keys}/{cci}/{trustee}.json --passphrase-file "
+            f"{keys}/phrase-de-passe.txt --out partiel-{trustee}.json, et déposez le fichier.",
+        ]
+
     return [
         f"\n  DÉPOUILLER l'urne {code} (close pour la démonstration) :",
         f"    1. {base}/gestion/depouillement/urne/{code}/ — compte « president-{cci} », "
         f"mot de passe « {demo.password} » → « Commencer le dépouillement ».",
-        f"    2. Page « Déchiffrement par les détenteurs de clés » : « Déchiffrer dans ce navigateur » "
-        f"avec le support {keys}/{cci}/president.json,",
-        f"       ou téléchargez le dossier (décompressé dans « urne ») puis : .venv/bin/scrutin trustee "
-        f"decrypt --record urne --secret {keys}/{cci}/president.json --passphrase-file "
-        f"{keys}/phrase-de-passe.txt --out partiel-president.json, et déposez le fichier.",
-        f"    3. Même chose avec le compte « assesseur1-{cci} » et {keys}/{cci}/assesseur-1.json : "
-        "les résultats, procès-verbaux, le registre et l'archive apparaissent.",
-        "    4. Vérification indépendante du registre téléchargé : .venv/bin/scrutin verify "
-        f"registre-{code}/ ; recomptage : .venv/bin/scrutin record recount registre-{code}/",
+        f"    2. Toujours avec le compte « president-{cci} » (présidente Anne Moreau) :",
+        *holder_steps("president"),
+        f"    3. Déconnectez-vous, puis connectez-vous avec le compte « assesseur1-{cci} » "
+        f"(assesseur Paul Girard), mot de passe « {demo.password} » (le même) :",
+        *holder_steps("assesseur-1"),
+        "       Les résultats, les procès-verbaux, le registre et l'archive apparaissent.",
+        "    4. Vérification indépendante du registre téléchargé (décompressez registre-"
+        f"{code}.zip) : .venv/bin/scrutin verify registre-{code}/ ; recomptage : "
+        f".venv/bin/scrutin record recount registre-{code}/",
         f"  Phrase de passe des supports de clé : « {demo.passphrase} » (support de secours du "
         f"président : « {demo.spare_passphrase} »).",
         "  Autres urnes : votez, puis clôturez-les avec le compte « demo » (Scellement → Clôturer).",

@@ -55,8 +55,12 @@ def _keystore(tmp_path: Path, vote: Vote, trustee: str, role: str) -> tuple[Path
 
 
 def _decrypt_offline(tmp_path: Path, dossier: bytes, keystore: Path, phrase: Path) -> Path:
-    folder = tmp_path / f"urne-{keystore.stem}"
-    zipfile.ZipFile(io.BytesIO(dossier)).extractall(folder)  # noqa: S202 - our own zip
+    home = tmp_path / f"poste-{keystore.stem}"  # the holder's computer, where the zip is opened
+    with zipfile.ZipFile(io.BytesIO(dossier)) as z:
+        # issue 12: the dossier unzips into a folder of its own name, not the current folder
+        assert {n.split("/", 1)[0] for n in z.namelist()} == {"depouillement-011-C"}
+        z.extractall(home)  # noqa: S202 - our own zip
+    folder = home / "depouillement-011-C"
     out = tmp_path / f"partiel-{keystore.stem}.json"
     _register()
     result = CliRunner().invoke(app, ["trustee", "decrypt", "--record", str(folder), "--secret",
@@ -103,7 +107,7 @@ def test_cctp_3_2_2_6_commission_and_key_holders_tally_through_the_pages(
     with out.open("rb") as f:
         response = president.post(reverse("tally:partial", kwargs={"code": code}), {"fichier": f})
     page = president.get(response.url).content.decode()
-    assert "Déchiffrement partiel de Claire Lefèvre accepté" in page
+    assert "Déchiffrement partiel de Claire Lefèvre accepté" in page  # by name, not « president »
     assert "Claire Lefèvre (président de la commission)" in page and "(president)" not in page
     # the same file again: refused with a message
     with out.open("rb") as f:

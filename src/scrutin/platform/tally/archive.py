@@ -61,11 +61,14 @@ def record_zip(urn: Urn) -> Path:
 
 
 def dossier_zip(urn: Urn) -> Path:
-    """What a key holder needs for ``scrutin trustee decrypt``; fixed once the tally is published."""
+    """What a key holder needs for ``scrutin trustee decrypt``; fixed once the tally is published.
+    Its files sit in a folder of the zip's own name (``depouillement-<urn>/``), so unzipping it
+    never scatters them in the current folder."""
     directory = services.record_dir(urn)
     names = (layout.ELECTION, layout.TRUSTEES, layout.BALLOTS, layout.TALLY)
-    return _zip(services.urn_dir(urn) / f"depouillement-{urn.code}.zip",
-                {n: directory / n for n in names})  # fmt: skip
+    folder = f"depouillement-{urn.code}"
+    return _zip(services.urn_dir(urn) / f"{folder}.zip",
+                {f"{folder}/{n}": directory / n for n in names})  # fmt: skip
 
 
 def _journal(urn: Urn) -> bytes:

@@ -163,9 +163,10 @@ def missing_partials(session: TallySession) -> tuple[bool, int]:
     return keys.ceremony.president not in have, max(0, keys.ceremony.threshold - assessors)
 
 
-def _holder_name(urn: Urn, trustee: str) -> str:
-    name = ceremony.trustee_names(urn.cci_id).get(trustee)
-    return name or "ce détenteur de clé"
+def _of_holder(urn: Urn, trustee: str) -> str:
+    """« de Claire Lefèvre », « d'Anne Moreau » (elided), « de ce détenteur de clé »."""
+    name = ceremony.trustee_names(urn.cci_id).get(trustee) or "ce détenteur de clé"
+    return f"d'{name}" if name[:1].upper() in "AEIOUYÂÉÈÊÎÔ" else f"de {name}"
 
 
 def received_partials(session: TallySession) -> list[dict[str, Any]]:
@@ -218,7 +219,7 @@ def receive_partial(session: TallySession, document: object, user: Any = None) -
             trustee = str(document["trustee"])
             if session.partials.filter(trustee=trustee).exists():
                 raise TallyRefused(
-                    f"Le déchiffrement partiel de {_holder_name(urn, trustee)} a déjà été reçu."
+                    f"Le déchiffrement partiel {_of_holder(urn, trustee)} a déjà été reçu."
                 )
             PartialDecryption.objects.create(
                 session=session, trustee=trustee, role=str(document["role"]), document=document,
@@ -235,9 +236,9 @@ def receive_partial(session: TallySession, document: object, user: Any = None) -
     president_missing, assessors_needed = missing_partials(session)
     if not president_missing and assessors_needed == 0:
         finish(session)
-        return (f"Déchiffrement partiel de {_holder_name(urn, trustee)} accepté : le "
+        return (f"Déchiffrement partiel {_of_holder(urn, trustee)} accepté : le "
                 "dépouillement est terminé.")  # fmt: skip
-    return f"Déchiffrement partiel de {_holder_name(urn, trustee)} accepté."
+    return f"Déchiffrement partiel {_of_holder(urn, trustee)} accepté."
 
 
 def finish(session: TallySession) -> TallySession:
