@@ -19,5 +19,9 @@ urlpatterns = [
     path("scellements/", include("scrutin.platform.sealing.public_urls")),
     # Browsers and tools ask for /favicon.ico whatever the pages say: send them to the sealed
     # static icon (served with the other assets, part of the platform seal).
-    path("favicon.ico", RedirectView.as_view(url=static("scrutin/favicon-32.png"), permanent=True)),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("scrutin/favicon-32.png"), permanent=True),
+        name="favicon",
+    ),
 ]
