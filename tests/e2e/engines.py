@@ -125,9 +125,6 @@ class Firefox:
     def evaluate(self, expression: str) -> Any:
         return self._do("evaluate", expression)
 
-    def console(self) -> list[str]:
-        return list(self._do("console"))
-
     def close(self) -> None:
         if self.ctx is not None:
             ctx, self.ctx = self.ctx, None
@@ -209,8 +206,9 @@ class WebKit:
 
         old = self._find("html")
         self._find(selector).click()
-        WebDriverWait(self.driver, 120).until(ec.staleness_of(old))
-        WebDriverWait(self.driver, 120).until(
+        # the ballot is encrypted (or the proof of work finished) before the form leaves
+        WebDriverWait(self.driver, 180).until(ec.staleness_of(old))
+        WebDriverWait(self.driver, 180).until(
             lambda d: d.execute_script("return document.readyState") == "complete"
         )
 
@@ -237,9 +235,6 @@ class WebKit:
 
     def evaluate(self, expression: str) -> Any:
         return self.driver.execute_script(f"return ({expression});")
-
-    def version(self) -> str:
-        return str(self.driver.capabilities.get("browserVersion"))
 
     def close(self) -> None:
         if not self.closed:

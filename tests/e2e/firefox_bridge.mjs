@@ -34,17 +34,11 @@ async function find(page, sel, timeout = 30000) {
 }
 
 const ops = {
-  async version() {
-    return browser.version();
-  },
   async newContext() {
     const context = await browser.createBrowserContext();
     const page = await context.newPage();
-    const console = [];
-    page.on('console', (m) => console.push(`${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`));
     const id = next++;
-    contexts.set(id, { context, page, console });
+    contexts.set(id, { context, page });
     return id;
   },
   async closeContext({ context }, id) {
@@ -69,7 +63,8 @@ const ops = {
   },
   async submit({ page }, sel) {
     const handle = await find(page, sel);
-    await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: 120000 }), handle.click()]);
+    // the ballot is encrypted (or the proof of work finished) before the form leaves
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: 180000 }), handle.click()]);
   },
   async upload({ page }, sel, path) {
     await (await find(page, sel)).uploadFile(path);
@@ -81,8 +76,12 @@ const ops = {
     const end = Date.now() + timeoutMs;
     let seen = null;
     for (;;) {
-      const handle = await page.$(selector(sel));
-      seen = handle ? await handle.evaluate((e) => (e.hidden ? null : e.innerText)) : null;
+      try {
+        const handle = await page.$(selector(sel));
+        seen = handle ? await handle.evaluate((e) => (e.hidden ? null : e.innerText)) : null;
+      } catch {
+        seen = null; // the page was being replaced: look again
+      }
       if (seen !== null && seen.includes(wanted)) return seen;
       if (Date.now() > end) throw new Error(`${sel}: « ${wanted} » not seen within ${timeoutMs} ms (last: ${seen})`);
       await sleep(200);
@@ -90,12 +89,6 @@ const ops = {
   },
   async evaluate({ page }, expression) {
     return page.evaluate(expression);
-  },
-  async url({ page }) {
-    return page.url();
-  },
-  async console({ console }) {
-    return console.splice(0);
   },
 };
 
