@@ -38,15 +38,18 @@ def rewrite_in_key_order(using: str = BALLOTBOX) -> int:
     collate = ' COLLATE "C"' if postgresql else ""  # byte order, whatever the database's collation
     tables = [(quote(m._meta.db_table), quote(str(m._meta.pk.column)) + collate) for m in MODELS]
     with transaction.atomic(using=using), connection.cursor() as cursor:
+        names = ", ".join(table for table, _ in tables)
         if postgresql:
-            names = ", ".join(table for table, _ in tables)
-            cursor.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+            # the copy aside only stops writers (there are none once every urn is closed):
+            # readers such as a tally's aggregation go on until the tables are emptied
+            cursor.execute(f"LOCK TABLE {names} IN SHARE MODE")
         else:
             cursor.execute("PRAGMA secure_delete = ON")  # freed pages are overwritten with zeros
         for i, (table, _) in enumerate(tables):
             cursor.execute(f"CREATE TEMPORARY TABLE scrutin_rewrite_{i} AS SELECT * FROM {table}")  # noqa: S608
         if postgresql:
-            cursor.execute(f"TRUNCATE {', '.join(table for table, _ in tables)}")
+            cursor.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+            cursor.execute(f"TRUNCATE {names}")
         else:
             for table, _ in tables:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608
