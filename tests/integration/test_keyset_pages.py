@@ -83,8 +83,8 @@ def test_issue_19_13_emargement_page_is_paginated_by_key(officer: Client) -> Non
     elector_reads = [q["sql"] for q in queries if 'FROM "electoral_elector"' in q["sql"]]
     assert len(elector_reads) == 1 and "IN (" in elector_reads[0]  # this page's voters only
     # the exports keep the whole list
-    csv_lines = officer.get("/gestion/pilotage/urne/011-C/emargement.csv").content.decode(
-        "utf-8-sig"
+    csv_lines = (
+        officer.get("/gestion/pilotage/urne/011-C/emargement.csv").getvalue().decode("utf-8-sig")
     )
     assert len(csv_lines.splitlines()) == VOTERS + 1
 

@@ -172,9 +172,8 @@ def decrypt_export(
     ] = None,
 ) -> None:
     """Vérifie et déchiffre un export (côté opérateur d'expédition, hors plate-forme)."""
-    import csv
-
     from scrutin.platform.credentials.export import HEADER, ExportError, read_rows
+    from scrutin.platform.csvexport import CsvWriter
     from scrutin.record.writer import file_digest
 
     private = _read_key(key, "clé privée")
@@ -193,7 +192,7 @@ def decrypt_export(
         typer.echo(f"Le fichier {out} existe déjà : rien n'a été écrasé.", err=True)
         raise typer.Exit(1) from exc
     stream = target or sys.stdout
-    writer = csv.writer(stream, delimiter=";", lineterminator="\r\n")
+    writer = CsvWriter(stream)
     count = 0
     try:
         writer.writerow(HEADER)

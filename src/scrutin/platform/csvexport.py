@@ -26,7 +26,10 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.http import StreamingHttpResponse
 
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-][0-9]+(?:[.,][0-9]+)?\Z")
@@ -75,10 +78,8 @@ def csv_blocks(
         out.write(BOM)
     writer = CsvWriter(out)
     writer.writerow(header)
-    count = 0
-    for row in rows:
+    for count, row in enumerate(rows, 1):
         writer.writerow(row)
-        count += 1
         if count % ROWS_PER_BLOCK == 0:
             yield out.getvalue().encode("utf-8")
             out.seek(0)
@@ -86,7 +87,9 @@ def csv_blocks(
     yield out.getvalue().encode("utf-8")
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Iterable[object]]) -> Any:
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Iterable[object]]
+) -> StreamingHttpResponse:
     """A streamed CSV download; ``filename`` is ASCII, built by the caller, never from input."""
     from django.http import StreamingHttpResponse
 

@@ -89,7 +89,7 @@ def test_upload_structure_then_electors_and_read_the_report(officer: Client) -> 
     page = officer.get(f"/gestion/imports/{run.pk}/").content.decode()
     assert "rien n'a été importé" in page and "Monsieur" in page
     report = officer.get(f"/gestion/imports/{run.pk}/compte-rendu.csv")
-    lines = report.content.decode("utf-8-sig").splitlines()
+    lines = report.getvalue().decode("utf-8-sig").splitlines()
     assert lines[0] == "ligne;colonne;valeur;bloquante;message"
     assert lines[1].startswith("6;CIVILITE;Monsieur;oui;")
 

@@ -164,13 +164,15 @@ def test_cctp_4_1_4_8_1_cci_france_downloads_votes_seats_and_participation(
 
     tallied(closed_vote)
     admin = _client(make_user("ADMIN", None, national=True, name="national@cci.test"))
-    body = admin.get(reverse("tally:export", kwargs={"what": "resultats.csv"})).content.decode(
-        "utf-8-sig"
+    body = (
+        admin.get(reverse("tally:export", kwargs={"what": "resultats.csv"}))
+        .getvalue()
+        .decode("utf-8-sig")
     )
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))
     assert len(rows) > 1 and any("011-C" in cell for cell in rows[1])
     participation = admin.get(reverse("tally:export", kwargs={"what": "participation.csv"}))
-    assert "20" in participation.content.decode("utf-8-sig")
+    assert "20" in participation.getvalue().decode("utf-8-sig")
     assert admin.get(reverse("tally:export", kwargs={"what": "sieges.csv"})).status_code == 200
     data = json.loads(admin.get(reverse("tally:export", kwargs={"what": "resultats.json"})).content)
     assert data["urns"][0]["urn"]["code"] == "011-C"

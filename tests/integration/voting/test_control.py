@@ -54,7 +54,8 @@ def test_cctp_4_1_4_7_emargement_list_csv_pdf_inside_the_perimeter_only(open_urn
     coe = member("coe011", ccis=("011",))
     lines = (
         coe.get("/gestion/pilotage/urne/011-C/emargement.csv")
-        .content.decode("utf-8-sig")
+        .getvalue()
+        .decode("utf-8-sig")
         .splitlines()
     )
     assert lines[0].startswith("numéro d'électeur;nom;prénom")

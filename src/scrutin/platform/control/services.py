@@ -6,9 +6,8 @@ here reads the ballot box: no count of votes exists before the urn is closed and
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -156,23 +155,28 @@ def emargement_page(urn: Urn, params: Any, size: int = 100) -> keyset.Page:
     return page
 
 
-def emargement_rows(urn: Urn) -> Iterable[list[str]]:
-    people = {row[0]: row[1:] for row in Elector.objects.filter(urn=urn).values_list(
+def emargement_rows(urn: Urn, chunk: int = 2000) -> Iterator[list[str]]:
+    """Every line of the urn's émargement list, read ``chunk`` émargements at a time (a
+    server-side cursor on PostgreSQL) with the names of that chunk's electors only: memory stays
+    flat whatever the size of the urn (issue 19.3)."""
+    batch: list[tuple[str, Any]] = []
+    for item in emargements(urn).iterator(chunk_size=chunk):
+        batch.append(item)
+        if len(batch) == chunk:
+            yield from _named_lines(batch)
+            batch = []
+    yield from _named_lines(batch)
+
+
+def _named_lines(batch: list[tuple[str, Any]]) -> Iterator[list[str]]:
+    numbers = [number for number, _ in batch]
+    people = {row[0]: row[1:] for row in Elector.objects.filter(number__in=numbers).values_list(
         "number", "usage_name", "first_name", "company_name")}  # fmt: skip
-    for number, voted_at in emargements(urn).iterator():
+    for number, voted_at in batch:
         yield _emargement_line(number, voted_at, people.get(number, ("", "", "")))
 
 
 HEADER = ["numéro d'électeur", "nom", "prénom", "raison sociale", "émargé le (heure de Paris)"]
-
-
-def emargement_csv(urn: Urn) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(emargement_rows(urn))
-    return out.getvalue()
 
 
 def emargement_pdf(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ..accounts.perimeters import can_access_cci, is_national, perimeter_required
+from ..csvexport import csv_response
 from ..electoral.models import Urn
 from ..voting.models import Emargement
 from . import services
@@ -36,23 +38,19 @@ def _urn(request: HttpRequest, code: str) -> Urn:
 
 
 @perimeter_required("control.view_emargements")
-def emargement(request: HttpRequest, code: str, fmt: str = "html") -> HttpResponse:
+def emargement(request: HttpRequest, code: str, fmt: str = "html") -> HttpResponseBase:
     urn = _urn(request, code)
     if fmt == "csv":
-        response = HttpResponse(
-            services.emargement_csv(urn), content_type="text/csv; charset=utf-8"
-        )
-    elif fmt == "pdf":  # long: built by a job with a progress bar (documents)
+        return csv_response(f"emargement-{urn.code}.csv", services.HEADER,
+                            services.emargement_rows(urn))  # fmt: skip
+    if fmt == "pdf":  # long: built by a job with a progress bar (documents)
         return redirect("documents:new", code=urn.code, kind="emargement")
-    elif fmt == "html":
+    if fmt == "html":
         return render(request, "control/emargement.html", {
             "urn": urn, "page": services.emargement_page(urn, request.GET),
             "total": Emargement.objects.filter(urn=urn).count(),
         })  # fmt: skip
-    else:
-        raise PermissionDenied
-    response["Content-Disposition"] = f'attachment; filename="emargement-{urn.code}.{fmt}"'
-    return response
+    raise PermissionDenied
 
 
 @perimeter_required("control.suspend_voting")

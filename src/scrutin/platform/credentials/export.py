@@ -8,7 +8,8 @@ Format ``SCRUTIN-CREDENTIALS-1`` (documented in docs/credentials.md)::
                export id (16 bytes) | chunk index (8 bytes, big-endian) | last flag (1 byte) | data
 
 The data of the chunks, concatenated in index order, is a UTF-8 CSV (``;`` separator, header
-line). Each chunk is at most ``CHUNK_BYTES`` of CSV, so writing and reading use constant memory.
+line) written by the project's one CSV writer: a cell a spreadsheet would read as a formula gets a
+leading apostrophe (:mod:`scrutin.platform.csvexport`). Each chunk is at most ``CHUNK_BYTES`` of CSV, so writing and reading use constant memory.
 A sealed box hides its content from everyone but the holder of the private key; it does not
 authenticate the sender, so the reader checks the chunk order, the export id and the last flag
 (truncation, reordering and mixing of exports are detected) and prints the file's SHA-256, which
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from nacl.public import PrivateKey, PublicKey, SealedBox
+
+from ..csvexport import CsvWriter
 
 MAGIC = b"SCRUTIN-CREDENTIALS-1\n"
 CHUNK_BYTES = 1 << 20
@@ -63,7 +66,7 @@ class ExportWriter:
         self._id = secrets.token_bytes(16)
         self._index = 0
         self._text = io.StringIO()
-        self._csv = csv.writer(self._text, delimiter=";", lineterminator="\r\n")
+        self._csv = CsvWriter(self._text)
         self._digest = hashlib.sha256()
         self.rows = 0
         self._put(MAGIC + recipient)

@@ -3,13 +3,13 @@ and a fingerprint of the list, as CSV and PDF, so the CELE can check that no one
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
+from ..csvexport import csv_text
 from . import fingerprints
 from .models import Cci, ImportRun
 
@@ -64,16 +64,11 @@ HEADER = [
 
 
 def control_csv(data: ControlList) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADER)
-    for line in data.lines:
-        writer.writerow(
-            [line.urn_code, line.category, line.subcategory, line.count, line.fingerprint]
-        )
-    writer.writerow(["TOTAL", "", "", data.total, ""])
-    return out.getvalue()
+    rows: list[list[object]] = [
+        [line.urn_code, line.category, line.subcategory, line.count, line.fingerprint]
+        for line in data.lines
+    ]
+    return csv_text(HEADER, [*rows, ["TOTAL", "", "", data.total, ""]])
 
 
 def control_pdf(data: ControlList) -> bytes:

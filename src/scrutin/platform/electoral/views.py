@@ -16,23 +16,25 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from .. import keyset
 from ..accounts.perimeters import can_access_cci, cci_codes_of, is_national
 from ..audit.journal import record_event
+from ..csvexport import csv_response
 from ..limits import MULTIPART_MARGIN, body_limit
 from . import changes, control, imports, tasks
 from .annex7.electors import COLUMNS, FIELDS
-from .annex7.issues import Issue, report_csv
+from .annex7.issues import REPORT_CSV_HEADER, Issue, report_row
 from .forms import MAX_UPLOAD, DecisionForm, ElectorForm, UploadForm
 from .models import Cci, Elector, ImportRun, Urn
 
 PERMISSION = "electoral.manage_electoral_data"
 
 
-F = TypeVar("F", bound=Callable[..., HttpResponse])
+F = TypeVar("F", bound=Callable[..., HttpResponseBase])
 
 
 def authorised(view: F) -> F:
@@ -128,14 +130,14 @@ def run_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @authorised
-def run_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def run_report_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     run = get_object_or_404(_visible_runs(request), pk=pk)
     issues = (
         Issue(i.line, i.column, i.value, i.blocking, i.message) for i in run.issues.all().iterator()
     )
-    response = HttpResponse(report_csv(issues), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="compte-rendu-import-{run.pk}.csv"'
-    return response
+    return csv_response(
+        f"compte-rendu-import-{run.pk}.csv", REPORT_CSV_HEADER, map(report_row, issues)
+    )
 
 
 @authorised

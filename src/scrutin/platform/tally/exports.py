@@ -14,19 +14,18 @@ platform) feeds the procès-verbaux (``minutes``) and the national exports below
   pour l'ensemble des scrutins").
 
 CSV files are for Excel in French: ``;`` separator, UTF-8 with a byte-order mark, decimal comma,
-CRLF line ends. A text cell that Excel would read as a formula (starting with ``= + - @``, a tab
-or a carriage return) is prefixed with an apostrophe. Rows are ordered by CCI code, urn code,
+CRLF line ends, written by the project's one CSV writer (:mod:`scrutin.platform.csvexport`): a
+text cell that Excel would read as a formula (starting with ``= + - @``, a tab or a carriage
+return) is prefixed with an apostrophe; the views stream them. Rows are ordered by CCI code, urn code,
 then ballot (CCIR before CCIT).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import itertools
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -36,6 +35,8 @@ from scrutin.core.counting.io import percent as _percent
 from scrutin.crypto.encoding import canonical_json, fingerprint
 from scrutin.crypto.signing import InvalidSignature, verify_document
 from scrutin.record import strictjson
+
+from ..csvexport import csv_text
 
 FORMAT = "scrutin-urn-results/v1"
 EXPORT_FORMAT = "scrutin-results-export/v1"
@@ -374,21 +375,6 @@ def sort_documents(docs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return checked
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    return out.getvalue()
-
-
 def _urn_cells(doc: Mapping[str, Any]) -> list[object]:
     sub = doc["urn"]["subcategory"] or {"code": "", "label": ""}
     cat = doc["urn"]["category"]
@@ -412,7 +398,10 @@ VACANT = "(sièges vacants)"
 
 def results_csv(docs: Iterable[Mapping[str, Any]]) -> str:
     """Votes of every candidate of every ballot, with the ballot's figures (CCTP 4.1.4.8.1)."""
-    rows: list[list[object]] = []
+    return csv_text(RESULTS_HEADER, results_rows(docs))
+
+
+def results_rows(docs: Iterable[Mapping[str, Any]]) -> Iterator[list[object]]:
     for doc in sort_documents(docs):
         turnout = percent_fr(doc["voters"], doc["registered"])
         for b in doc["ballots"]:
@@ -420,29 +409,30 @@ def results_csv(docs: Iterable[Mapping[str, Any]]) -> str:
             head = [*_urn_cells(doc), b["kind"], b["seats"], doc["registered"], doc["voters"],
                     b["null"], b["blank"], b["cast"], turnout]  # fmt: skip
             for rank, c in enumerate(b["candidates"], 1):
-                rows.append([*head, rank, c["name"], c["groupement"] or "", c["substitute"] or "",
+                yield [*head, rank, c["name"], c["groupement"] or "", c["substitute"] or "",
                              c["votes"], percent_fr(c["votes"], b["cast"]),
                              "oui" if c["elected"] else "non", " et ".join(c["elected_to"]),
                              "oui" if b["kind"] == "CCIR" and c["elected"] else "",
-                             "oui" if c["name"] in tied else "", doc["result"]])  # fmt: skip
-    return _csv(RESULTS_HEADER, rows)
+                             "oui" if c["name"] in tied else "", doc["result"]]  # fmt: skip
 
 
 def seats_csv(docs: Iterable[Mapping[str, Any]]) -> str:
     """Seats of each groupement of each ballot; a ballot's rows add up to its seats."""
-    rows: list[list[object]] = []
+    return csv_text(SEATS_HEADER, seats_rows(docs))
+
+
+def seats_rows(docs: Iterable[Mapping[str, Any]]) -> Iterator[list[object]]:
     for doc in sort_documents(docs):
         for b in doc["ballots"]:
             account = seat_account(doc, b["id"])
             head = [*_urn_cells(doc), b["kind"], b["seats"]]
-            rows.extend([*head, name, n, won] for name, n, won in account.groupements)
+            yield from ([*head, name, n, won] for name, n, won in account.groupements)
             if account.individual_candidates or account.individual:
-                rows.append([*head, INDIVIDUAL, account.individual_candidates, account.individual])
+                yield [*head, INDIVIDUAL, account.individual_candidates, account.individual]
             if account.undecided:
-                rows.append([*head, UNDECIDED, "", account.undecided])
+                yield [*head, UNDECIDED, "", account.undecided]
             if account.vacant:
-                rows.append([*head, VACANT, "", account.vacant])
-    return _csv(SEATS_HEADER, rows)
+                yield [*head, VACANT, "", account.vacant]
 
 
 # --- participation ---------------------------------------------------------------------------
@@ -538,8 +528,14 @@ PARTICIPATION_HEADER = ["niveau", "région", "code CCI", "CCI", "scrutin", "insc
 
 def participation_csv(rows: Iterable[ParticipationRow | Mapping[str, Any]]) -> str:
     """Turnout per urn, CCI, region and nationally (CCTP 4.1.4.8.1)."""
-    return _csv(PARTICIPATION_HEADER, ([t.level, t.region, t.cci_code, t.cci_label, t.urn_code,
-                t.registered, t.voters, t.rate] for t in participation_totals(rows)))  # fmt: skip
+    return csv_text(PARTICIPATION_HEADER, participation_csv_rows(rows))
+
+
+def participation_csv_rows(
+    rows: Iterable[ParticipationRow | Mapping[str, Any]],
+) -> Iterator[list[object]]:
+    return ([t.level, t.region, t.cci_code, t.cci_label, t.urn_code, t.registered, t.voters,
+             t.rate] for t in participation_totals(rows))  # fmt: skip
 
 
 def results_json(docs: Iterable[Mapping[str, Any]]) -> bytes:

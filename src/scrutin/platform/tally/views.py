@@ -11,6 +11,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -19,6 +20,7 @@ from scrutin.record import layout
 from .. import jobs
 from ..accounts.perimeters import can_access_cci, is_national, perimeter_required
 from ..control.services import visible_urns
+from ..csvexport import csv_response
 from ..electoral.models import Urn
 from ..keys import platform_public_key_hex
 from ..limits import MULTIPART_MARGIN, TooLarge, body_limit, read_upload, too_large_json_or_page
@@ -237,7 +239,7 @@ EXPORTS = {
 
 
 @perimeter_required("tally.export_results")
-def export(request: HttpRequest, what: str) -> HttpResponse:
+def export(request: HttpRequest, what: str) -> HttpResponseBase:
     """CCI France's downloads for every scrutin (CCTP 4.1.4.8.1), national accounts only."""
     from . import exports
 
@@ -246,14 +248,18 @@ def export(request: HttpRequest, what: str) -> HttpResponse:
     if what not in EXPORTS:
         raise Http404
     name, content_type = EXPORTS[what]
-    docs = [s.results for s in TallySession.objects.filter(state="done").order_by("urn__code")]
     if name == "participation_csv":
         from ..control.services import participation
 
-        tree = participation(request.user)
-        body: Any = exports.participation_csv(exports.participation_rows_from_tree(tree))
-    else:
-        body = getattr(exports, name)(docs)
-    response = HttpResponse(body, content_type=content_type)
+        rows = exports.participation_rows_from_tree(participation(request.user))
+        return csv_response(what, exports.PARTICIPATION_HEADER,
+                            exports.participation_csv_rows(rows))  # fmt: skip
+    done = TallySession.objects.filter(state="done").order_by("urn__code")
+    docs = [s.results for s in done if s.results is not None]
+    if name == "results_csv":
+        return csv_response(what, exports.RESULTS_HEADER, exports.results_rows(docs))
+    if name == "seats_csv":
+        return csv_response(what, exports.SEATS_HEADER, exports.seats_rows(docs))
+    response = HttpResponse(exports.results_json(docs), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{what}"'
     return response

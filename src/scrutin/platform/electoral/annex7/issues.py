@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+
+from ...csvexport import csv_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,10 +183,9 @@ REPORT_CSV_HEADER = ["ligne", "colonne", "valeur", "bloquante", "message"]
 
 def report_csv(issues: Iterable[Issue]) -> str:
     """The report as a CSV a spreadsheet opens directly (``;``, UTF-8 with BOM)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(REPORT_CSV_HEADER)
-    for i in issues:
-        writer.writerow([i.line, i.column, i.value, "oui" if i.blocking else "non", i.message])
-    return out.getvalue()
+    return csv_text(REPORT_CSV_HEADER, map(report_row, issues))
+
+
+def report_row(i: Issue) -> list[object]:
+    """One line of the report's CSV (written by :mod:`scrutin.platform.csvexport`)."""
+    return [i.line, i.column, i.value, "oui" if i.blocking else "non", i.message]
