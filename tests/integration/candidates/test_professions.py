@@ -160,8 +160,8 @@ def encrypted_pdf() -> bytes:
 MALICIOUS: dict[str, tuple[Callable[[], bytes], str]] = {
     "document-javascript": (pdf_with_document_js, "JavaScript"),
     "open-action-javascript": (pdf_with_open_action_js, "JavaScript"),
-    "page-additional-actions": (pdf_with_page_aa, "/AA"),
-    "launch": (pdf_with_launch, "/Launch"),
+    "page-additional-actions": (pdf_with_page_aa, "actions automatiques"),
+    "launch": (pdf_with_launch, "lancement de programme"),
     "embedded-file": (pdf_with_embedded_file, "fichiers joints"),
     "file-attachment-annotation": (pdf_with_file_attachment_annotation, "fichiers joints"),
     "escaped-name": (pdf_with_escaped_javascript_name, "JavaScript"),

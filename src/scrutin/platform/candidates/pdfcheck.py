@@ -1,13 +1,30 @@
-"""Checking an uploaded profession de foi before it is stored (CCTP 4.1.3).
+"""Checking an uploaded profession de foi before it is stored (CCTP 4.1.3; review issue 12.6).
 
 A file is accepted only if it starts with the PDF signature, parses with pypdf, is not
 encrypted, has at least one page, stays under ``SCRUTIN_PROFESSION_MAX_BYTES`` (5 MB by
-default), and contains nothing active: no JavaScript (``/JS``, ``/JavaScript``, an
-``/OpenAction`` or ``/AA`` action), no ``/Launch`` action, no embedded file
-(``/EmbeddedFiles``, ``/EmbeddedFile``, ``/FileAttachment`` annotation). Every object of the
-file is inspected, reachable from the trailer or not, including those inside object streams;
-pypdf decodes ``#xx`` escapes in names, so ``/J#61vaScript`` is caught too. A raw scan of the
-bytes is a second, independent net.
+default), and contains nothing active. Actions are checked against an **allow-list**, not a
+deny-list: whatever is not listed as harmless is refused.
+
+* Nothing runs by itself: an ``/OpenAction`` may only be a destination (the page and zoom the
+  reader opens at), never an action; every ``/AA`` (actions on opening or closing a page,
+  printing, saving, a form field's events) is refused.
+* What the voter may click (``/A`` and ``/PA`` of links and bookmarks, ``/Next`` of a chain,
+  any action dictionary found anywhere, referenced or not): only ``/GoTo`` (a page of this same
+  document), ``/Named`` with ``NextPage``, ``PrevPage``, ``FirstPage`` or ``LastPage``, and
+  ``/URI`` to an absolute ``https://``, ``http://`` or ``mailto:`` address — a link the voter
+  chooses to follow, like an address printed on the leaflet (docs/fr/candidatures.md says so).
+  Everything else is refused, among which ``/GoToR`` and ``/GoToE`` (another file, or a network
+  path that leaks the reader's credentials), ``/Launch``, ``/SubmitForm``, ``/ImportData``,
+  ``/ResetForm``, ``/Rendition``, ``/Sound``, ``/Movie``, ``/Hide``, ``/SetOCGState``,
+  ``/Thread``, ``/Trans``, ``/GoTo3DView``, ``/RichMediaExecute``, ``/JavaScript``, and any
+  unknown type.
+* No JavaScript anywhere (``/JS``, ``/JavaScript`` name trees), no embedded file
+  (``/EmbeddedFiles``, ``/EmbeddedFile``, ``/FileAttachment``), no multimedia or 3D annotation
+  (``/Screen``, ``/Movie``, ``/Sound``, ``/3D``, ``/RichMedia``), no XFA form.
+
+Every object of the file is inspected, reachable from the trailer or not, including those inside
+compressed object streams; pypdf decodes ``#xx`` escapes in names, so ``/J#61vaScript`` is caught
+too. A raw scan of the bytes outside streams is a second, independent net.
 """
 
 from __future__ import annotations
@@ -23,33 +40,66 @@ from django.conf import settings
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
-# Dictionary keys that mean an action or an embedded file, and name values that do.
+JAVASCRIPT = "du JavaScript"
+AUTOMATIC = "des actions automatiques (à l'ouverture du document ou d'une page, à l'impression…)"
+ATTACHED = "des fichiers joints"
+MULTIMEDIA = "du contenu multimédia actif"
+# Dictionary keys that mean JavaScript, automatic actions or an embedded file, wherever they are.
 FORBIDDEN_KEYS = {
-    "/JS": "du JavaScript",
-    "/JavaScript": "du JavaScript",
-    "/AA": "des actions automatiques (/AA)",
-    "/EmbeddedFiles": "des fichiers joints",
-    "/EmbeddedFile": "des fichiers joints",
-    "/RichMedia": "du contenu multimédia actif",
-    "/XFA": "un formulaire XFA actif",
+    "/JS": JAVASCRIPT,
+    "/JavaScript": JAVASCRIPT,
+    "/AA": AUTOMATIC,
+    "/EmbeddedFiles": ATTACHED,
+    "/EmbeddedFile": ATTACHED,
+    "/RichMedia": MULTIMEDIA,
+    "/XFA": "un formulaire actif (XFA)",
 }
 FORBIDDEN_NAMES = {
-    "/JavaScript": "du JavaScript",
-    "/Launch": "une action de lancement de programme (/Launch)",
-    "/FileAttachment": "des fichiers joints",
-    "/EmbeddedFile": "des fichiers joints",
-    "/RichMedia": "du contenu multimédia actif",
+    "/JavaScript": JAVASCRIPT,
+    "/Launch": "une action de lancement de programme",
+    "/FileAttachment": ATTACHED,
+    "/EmbeddedFile": ATTACHED,
+    "/RichMedia": MULTIMEDIA,
+}
+FORBIDDEN_SUBTYPES = {"/FileAttachment": ATTACHED, "/Screen": MULTIMEDIA, "/Movie": MULTIMEDIA,
+                      "/Sound": MULTIMEDIA, "/3D": MULTIMEDIA, "/RichMedia": MULTIMEDIA}  # fmt: skip
+
+# Actions (ISO 32000-1 §12.6.4): the keys whose value is an action, every standard type, the
+# allowed ones and the French name of the refused ones.
+ACTION_KEYS = ("/A", "/PA", "/Next")
+ACTION_TYPES = {"/GoTo", "/GoToR", "/GoToE", "/GoToDp", "/Launch", "/Thread", "/URI", "/Sound",
+                "/Movie", "/Hide", "/Named", "/SubmitForm", "/ResetForm", "/ImportData",
+                "/SetOCGState", "/Rendition", "/Trans", "/GoTo3DView", "/JavaScript",
+                "/RichMediaExecute"}  # fmt: skip
+ALLOWED_NAMED = {"/NextPage", "/PrevPage", "/FirstPage", "/LastPage"}
+ALLOWED_URI = re.compile(r"(?:https?://[^\s\\]+|mailto:[^\s\\]+)\Z", re.IGNORECASE)
+REFUSED_ACTIONS = {
+    "/GoToR": "un lien vers un autre fichier ou un chemin réseau",
+    "/GoToE": "un lien vers un fichier joint",
+    "/GoToDp": "un lien vers un autre document",
+    "/Launch": "une action de lancement de programme",
+    "/SubmitForm": "un formulaire qui envoie des données",
+    "/ImportData": "une importation de données",
+    "/ResetForm": "une action de formulaire",
+    "/Rendition": MULTIMEDIA,
+    "/Sound": MULTIMEDIA,
+    "/Movie": MULTIMEDIA,
+    "/RichMediaExecute": MULTIMEDIA,
+    "/GoTo3DView": MULTIMEDIA,
+    "/JavaScript": JAVASCRIPT,
 }
 _RAW = re.compile(
-    rb"/(JavaScript|JS|Launch|EmbeddedFiles?|FileAttachment|AA|RichMedia)(?![A-Za-z0-9#])"
+    rb"/(JavaScript|JS|Launch|EmbeddedFiles?|FileAttachment|AA|RichMedia|GoToR|GoToE|SubmitForm"
+    rb"|ImportData|Rendition)(?![A-Za-z0-9#])"
 )
 # Stream bodies are left out of the raw scan: compressed bytes would match by chance.
 _STREAMS = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
 _RAW_LABELS = {
-    b"JavaScript": "du JavaScript", b"JS": "du JavaScript", b"AA": "des actions automatiques (/AA)",
-    b"Launch": "une action de lancement de programme (/Launch)",
-    b"EmbeddedFiles": "des fichiers joints", b"EmbeddedFile": "des fichiers joints",
-    b"FileAttachment": "des fichiers joints", b"RichMedia": "du contenu multimédia actif",
+    b"JavaScript": JAVASCRIPT, b"JS": JAVASCRIPT, b"AA": AUTOMATIC, b"Launch": FORBIDDEN_NAMES["/Launch"],
+    b"EmbeddedFiles": ATTACHED, b"EmbeddedFile": ATTACHED, b"FileAttachment": ATTACHED,
+    b"RichMedia": MULTIMEDIA, b"GoToR": REFUSED_ACTIONS["/GoToR"], b"GoToE": REFUSED_ACTIONS["/GoToE"],
+    b"SubmitForm": REFUSED_ACTIONS["/SubmitForm"], b"ImportData": REFUSED_ACTIONS["/ImportData"],
+    b"Rendition": MULTIMEDIA,
 }  # fmt: skip
 
 
@@ -74,6 +124,66 @@ def _refuse(what: str) -> PdfRejected:
     )
 
 
+def _text(value: Any) -> str | None:
+    from pypdf.generic import ByteStringObject, TextStringObject
+
+    if isinstance(value, TextStringObject):
+        return str(value)
+    if isinstance(value, ByteStringObject | bytes):
+        return bytes(value).decode("latin-1")
+    return None
+
+
+def _check_action(action: Any) -> None:
+    """Refuse an action the voter could trigger unless it is on the allow-list."""
+    from pypdf.generic import DictionaryObject
+
+    action = action.get_object() if hasattr(action, "get_object") else action
+    if not isinstance(action, DictionaryObject):
+        return  # not an action (a malformed value is ignored by readers too)
+    kind = action.get("/S")
+    if kind == "/GoTo":
+        return
+    if kind == "/Named" and action.get("/N") in ALLOWED_NAMED:
+        return
+    if kind == "/URI":
+        uri = _text(action.get("/URI"))
+        if uri is not None and ALLOWED_URI.match(uri):
+            return
+        raise _refuse("un lien vers une adresse qui n'est pas une adresse web (https://…)")
+    label = REFUSED_ACTIONS.get(str(kind)) if kind is not None else None
+    raise _refuse(label or "une action interactive non admise")
+
+
+def _check_open_action(value: Any) -> None:
+    """``/OpenAction``: a destination (where the reader opens) is fine; an action is refused."""
+    from pypdf.generic import DictionaryObject
+
+    action = value.get_object() if hasattr(value, "get_object") else value
+    if isinstance(action, DictionaryObject):
+        if "/JS" in action:
+            raise _refuse(JAVASCRIPT)
+        raise _refuse(REFUSED_ACTIONS.get(str(action.get("/S"))) or AUTOMATIC)
+
+
+def _check_dictionary(item: Any) -> None:
+    from pypdf.generic import ArrayObject
+
+    for name, value in item.items():
+        if name in FORBIDDEN_KEYS:
+            raise _refuse(FORBIDDEN_KEYS[name])
+        if name == "/OpenAction":
+            _check_open_action(value)
+        elif name in ACTION_KEYS:
+            value = value.get_object() if hasattr(value, "get_object") else value
+            for action in value if isinstance(value, ArrayObject) else [value]:
+                _check_action(action)
+    if item.get("/Type") == "/Action" or item.get("/S") in ACTION_TYPES:
+        _check_action(item)
+    if item.get("/Subtype") in FORBIDDEN_SUBTYPES:
+        raise _refuse(FORBIDDEN_SUBTYPES[str(item["/Subtype"])])
+
+
 def _walk(obj: Any, seen: set[tuple[int, int]]) -> None:
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
@@ -87,10 +197,8 @@ def _walk(obj: Any, seen: set[tuple[int, int]]) -> None:
             seen.add(key)
             item = item.get_object()
         if isinstance(item, DictionaryObject):  # streams are dictionaries too
-            for name, value in item.items():
-                if name in FORBIDDEN_KEYS:
-                    raise _refuse(FORBIDDEN_KEYS[name])
-                stack.append(value)
+            _check_dictionary(item)
+            stack.extend(item.values())
         elif isinstance(item, ArrayObject):
             stack.extend(item)
         elif isinstance(item, NameObject) and item in FORBIDDEN_NAMES:
