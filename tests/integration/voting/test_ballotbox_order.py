@@ -86,6 +86,21 @@ def heap_tuples(data: bytes) -> list[tuple[int, bytes]]:
     return out
 
 
+def toast_value_ids(data: bytes, trackers: list[str]) -> dict[str, int]:
+    """For each ballot tuple of the raw heap file, the id of its content's TOAST value, read from
+    the on-disk TOAST pointer that follows the tracker (``varatt_external``: header bytes
+    ``01 12``, then raw size, external size, value id, TOAST relation, 4 bytes each)."""
+    ids = {}
+    for _, tuple_ in heap_tuples(data):
+        for tracker in trackers:
+            at = tuple_.find(tracker.encode())
+            if at >= 0:
+                pointer = tuple_.index(b"\x01\x12", at + len(tracker))
+                ids[tracker] = int.from_bytes(tuple_[pointer + 10 : pointer + 14], "little")
+    assert sorted(ids) == sorted(trackers)
+    return ids
+
+
 def order_in_file(data: bytes, values: list[str]) -> tuple[list[str], list[int]]:
     """The values in the order the raw file stores them, and the raw xmin of each."""
     found = []
@@ -106,6 +121,8 @@ def test_issue_12_5_during_the_vote_postgresql_physical_order_is_the_arrival_ord
     assert query(f"SELECT fingerprint FROM {BALLOT} ORDER BY xmin::text::bigint") == trackers  # noqa: S608
     in_file, xmins = order_in_file(table_file(BALLOT), trackers)
     assert in_file == trackers and xmins == sorted(set(xmins))  # one transaction per cast
+    values = toast_value_ids(table_file(BALLOT), trackers)  # the contents' TOAST value ids too
+    assert sorted(trackers, key=values.__getitem__) == trackers
     # what docs/voting.md says a holder of both databases learns during the vote: every link
     assert linked_by_physical_order("ctid", link) == VOTERS
 
@@ -138,6 +155,9 @@ def test_issue_12_5_after_the_close_ctid_xmin_and_table_files_hold_no_arrival_or
     # with the tracker, not with arrival
     chunk_ids = query(f"SELECT chunk_id FROM {toast} WHERE chunk_seq = 0 ORDER BY ctid")  # noqa: S608
     assert len(chunk_ids) == VOTERS and chunk_ids == sorted(chunk_ids)
+    values = toast_value_ids(table_file(BALLOT), trackers)
+    assert sorted(trackers, key=values.__getitem__) == by_key
+    assert sorted(values.values()) == chunk_ids
     # the files that held the arrival order are emptied (unlinked at the next checkpoint)
     for path in old_files:
         size = query("SELECT (pg_stat_file(%s, true)).size", [path])[0]
