@@ -32,7 +32,8 @@ def hopeless(path: Path, lines: int) -> Path:
     return path
 
 
-@override_settings(CELERY_TASK_ALWAYS_EAGER=False)  # queued for a worker that is not running
+# Queued for a Celery worker that is not running.
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False, SCRUTIN_IMPORTS_INLINE=False)
 def test_issue_19_2_large_file_runs_as_a_job_with_progress_then_report(
     coe_011: Client, media: Path
 ) -> None:

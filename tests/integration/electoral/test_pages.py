@@ -239,12 +239,14 @@ def test_cctp_4_1_4_7_a_cele_sees_and_changes_only_its_perimeter(
     assert cele_974.get("/gestion/cci/974/controle.csv").status_code == 200
 
 
-@override_settings(SCRUTIN_IMPORTS_INLINE=True)
 def test_annex_7_1_1_cci_logo_upload_checked_and_served(
     officer: Client, cele_974: Client, settings
 ) -> None:  # type: ignore[no-untyped-def]
     import tempfile
 
+    # Both through pytest-django's fixture: one set under @override_settings would restore the
+    # decorator's values after the test, leaking SCRUTIN_IMPORTS_INLINE into later tests.
+    settings.SCRUTIN_IMPORTS_INLINE = True
     settings.MEDIA_ROOT = tempfile.mkdtemp()
     upload(
         officer,
