@@ -90,6 +90,38 @@ def label_of(event_id: str) -> str:
     return event.label if event else event_id
 
 
+# The journal pages name each key of an entry's data in French; the value is shown as recorded
+# (it is part of the hashed, signed entry: fingerprints, codes, counts). Unknown keys appear as
+# they are, marked as technical.
+DATA_LABELS = {
+    "accepted": "acceptées", "anomaly": "anomalie", "assets_sha256": "empreinte des ressources",
+    "attempt": "essai", "authority": "autorité", "ballot_count": "bulletins",
+    "blocking": "bloquantes", "bytes": "octets", "candidatures": "candidatures", "cci": "CCI",
+    "ceremony": "cérémonie", "ceremony_id": "identifiant de la cérémonie", "change": "modification",
+    "checkpoints_only": "points de contrôle seulement", "closed_at": "clos le",
+    "closes_at": "clôture prévue", "closing_seal": "scellement de clôture",
+    "code_sha256": "empreinte du code", "complaints": "réclamations", "count": "nombre",
+    "created": "créés", "election": "élection", "electors": "électeurs",
+    "electors_sha256": "empreinte de la liste électorale", "error": "erreur",
+    "export_sha256": "empreinte de l'export", "file": "fichier", "fingerprint": "empreinte",
+    "format": "format", "group": "groupe", "holders": "détenteurs de clés", "ip": "adresse IP",
+    "journal_sequence": "entrée du journal", "key": "clé", "kind": "nature", "message": "message",
+    "method": "méthode", "name": "nom", "number": "numéro", "opens_at": "ouverture",
+    "outcome": "issue", "partial": "déchiffrement partiel", "previous": "précédent",
+    "public_key": "clé publique", "question_kind": "scrutin", "reason": "motif",
+    "recipients": "destinataires", "reference": "référence", "result": "résultat",
+    "rows": "lignes", "run": "import", "seal": "scellement", "sequence": "numéro",
+    "sha256": "empreinte SHA-256", "threshold": "seuil", "trigger": "déclencheur",
+    "trustee": "détenteur de clé", "trustees": "détenteurs de clés", "unseal": "levée",
+    "updated": "mis à jour", "urns": "urnes", "voters": "votants", "warnings": "avertissements",
+}  # fmt: skip
+
+
+def data_items(data: dict[str, object]) -> list[tuple[str, bool, object]]:
+    """(label, is it a French label, value) for each key of an entry's data."""
+    return [(DATA_LABELS.get(k, k), k in DATA_LABELS, v) for k, v in data.items()]
+
+
 def markdown_table() -> str:
     """The table of docs/journal.md."""
     rows = [

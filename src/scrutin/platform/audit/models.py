@@ -41,6 +41,13 @@ class JournalEntry(models.Model):
 
         return label_of(self.event)
 
+    @property
+    def data_items(self) -> list[tuple[str, bool, object]]:
+        """The data with French labels for its keys (the values as recorded)."""
+        from .events import data_items
+
+        return data_items(self.data)
+
 
 class ChainHead(models.Model):
     """A single row (pk 1): the last sequence and hash. Writers lock it (SELECT … FOR UPDATE),

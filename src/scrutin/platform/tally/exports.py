@@ -560,7 +560,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("fichier", type=Path, help="le document de résultats (JSON)")
     parser.add_argument(
-        "--cle", help="clé publique attendue (64 hex) : platform_key d'election.json"
+        "--cle",
+        help="clé publique attendue (64 caractères hexadécimaux) : la clé de la "
+        "plate-forme publiée dans election.json",
     )
     args = parser.parse_args(argv)
     try:

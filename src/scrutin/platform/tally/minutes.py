@@ -541,7 +541,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("bulletin", help="ccir, ccit ou tous")
     parser.add_argument("pdf", type=Path, help="le fichier PDF à écrire")
     parser.add_argument(
-        "--cle", help="clé publique attendue (64 hex) : platform_key d'election.json"
+        "--cle",
+        help="clé publique attendue (64 caractères hexadécimaux) : la clé de la "
+        "plate-forme publiée dans election.json",
     )
     args = parser.parse_args(argv)
     try:
