@@ -329,3 +329,26 @@ def test_review_12_second_factor_page_has_no_menu_and_a_distinct_cancel_button()
         == 302
     )
     assert 'class="sections"' in client.get("/gestion/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "credential", ["[" * 20_000 + "]" * 20_000, '{"id": ' + "9" * 5000 + "}", '{"id": 1, "id": 2}']
+)
+def test_review_19_5_malformed_security_key_answers_are_refused_not_500(credential: str) -> None:
+    user = make_user("ADMIN", None, national=True)
+    client = Client()
+    sign_in(client, user)
+    key = SoftKey(origin="http://testserver", rp_id="testserver")
+    client.get("/gestion/comptes/second-facteur/cle/options.json")
+    page = client.post(
+        "/gestion/comptes/second-facteur/cle/", {"name": "x", "credential": credential}
+    )
+    assert page.status_code == 200 and "illisible" in page.content.decode()
+    assert not SecurityKey.objects.filter(user=user).exists()
+    assert _register_key(client, key).status_code == 302
+    fresh = Client()
+    sign_in(fresh, user)
+    fresh.get("/gestion/comptes/verification/cle/options.json")
+    page = fresh.post("/gestion/comptes/verification/", {"credential": credential})
+    assert page.status_code == 200  # the sign-in page again, with its generic refusal
+    assert fresh.get("/gestion/").url == "/gestion/comptes/verification/"

@@ -30,6 +30,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from scrutin.record import strictjson
+
 from ..audit.journal import record_event
 from .models import SecurityKey
 
@@ -76,6 +78,19 @@ def registration_options(request: HttpRequest, user: User) -> str:
     return options_to_json(options)
 
 
+def _credential(credential: str | dict[str, Any]) -> dict[str, Any]:
+    """The browser's posted answer, read by the one strict JSON reader (issue 19.5)."""
+    if isinstance(credential, dict):
+        return credential
+    try:
+        data = strictjson.loads(credential, max_bytes=64 * 1024)
+    except strictjson.JsonRefused as exc:
+        raise KeyRejected("Clé refusée : la réponse de la clé est illisible.") from exc
+    if not isinstance(data, dict):
+        raise KeyRejected("Clé refusée : la réponse de la clé est illisible.")
+    return data
+
+
 def register(
     request: HttpRequest, user: User, credential: str | dict[str, Any], name: str
 ) -> SecurityKey:
@@ -84,7 +99,7 @@ def register(
         raise KeyRejected("Aucune demande d'enregistrement en cours : recommencez.")
     try:
         verified = verify_registration_response(
-            credential=credential,
+            credential=_credential(credential),
             expected_challenge=base64url_to_bytes(challenge),
             expected_rp_id=rp_id(request),
             expected_origin=origin(request),
@@ -117,7 +132,7 @@ def authenticate(request: HttpRequest, user: User, credential: str | dict[str, A
     if challenge is None:
         raise KeyRejected("Aucune demande de vérification en cours : recommencez.")
     try:
-        data = json.loads(credential) if isinstance(credential, str) else credential
+        data = _credential(credential)
         key = SecurityKey.objects.get(user=user, credential_id=str(data["id"]))
         verified = verify_authentication_response(
             credential=data,
