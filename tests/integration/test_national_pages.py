@@ -4,6 +4,7 @@ urn, the pilotage 1 and the sealing page 5)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -51,16 +52,33 @@ def test_issue_19_9_10_national_pages_queries_do_not_grow_with_the_urns(tmp_path
     assert page.count("Les candidatures ne sont pas scellées") == 4  # the third
 
 
-def test_issue_19_9_credentials_counts_in_one_query_per_page(tmp_path: Path) -> None:
+def test_issue_19_9_credentials_counts_kept_and_recounted_when_something_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from scrutin.platform.credentials import services
+    from scrutin.platform.electoral import changes
     from scrutin.platform.electoral.models import Elector
 
+    monkeypatch.setattr(services, "RECOUNT_MARGIN", timedelta(0))  # no change in flight here
     codes = [add_cci(i, tmp_path) for i in range(3)]
-    with CaptureQueriesContext(connections["default"]) as queries:
-        counts = services.counts_by_cci([*codes, "999"])
-    assert len(queries) == 1
-    assert counts["999"] == {"electors": 0, "credentials": 0, "missing": 0}
+    first = services.counts_by_cci([*codes, "999"])
+    assert first["999"] == {"electors": 0, "credentials": 0, "missing": 0}
     for code in codes:
         electors = Elector.objects.filter(cci_code=code).count()
-        assert counts[code] == {"electors": electors, "credentials": 0, "missing": electors}
-        assert services.counts(code) == counts[code]
+        assert first[code] == {"electors": electors, "credentials": 0, "missing": electors}
+    with CaptureQueriesContext(connections["default"]) as queries:
+        assert services.counts_by_cci(codes) == {c: first[c] for c in codes}
+    assert not [q for q in queries if "electoral_elector" in q["sql"]]  # nothing recounted
+    key = services.register_recipient(bytes(range(32)), "opérateur")
+    services.generate(services.new_run(codes[0], "new", recipient=key))
+    gone = Elector.objects.filter(cci_code=codes[1]).order_by("number").first()
+    assert gone is not None
+    changes.remove_elector(gone.number, authority="cele", reference="R", reason="Radiation")
+    after = services.counts_by_cci(codes)
+    assert after == services.exact_counts(codes)
+    assert (
+        after[codes[0]]["missing"] == 0
+        and after[codes[0]]["credentials"] == first[codes[0]]["electors"]
+    )
+    assert after[codes[1]]["electors"] == first[codes[1]]["electors"] - 1
+    assert after[codes[2]] == first[codes[2]]

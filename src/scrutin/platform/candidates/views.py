@@ -21,7 +21,7 @@ from scrutin.crypto.encoding import fingerprint
 
 from .. import keyset
 from ..accounts.perimeters import can_access_cci, cci_codes_of
-from ..electoral import imports
+from ..electoral import fingerprints, imports
 from ..electoral.models import Cci, ImportRun, Question, Urn
 from ..limits import MULTIPART_MARGIN, body_limit
 from . import printouts, services, tasks
@@ -311,8 +311,8 @@ def ballots(request: HttpRequest, code: str) -> HttpResponse:
 def electors(request: HttpRequest, code: str) -> HttpResponse:
     urn = _urn(request, code)
     page = keyset.paginate(urn.electors.all(), "number", request.GET, 100)
-    return render(request, "candidates/electors.html",
-                  {"urn": urn, "page": page, "total": urn.electors.count()})  # fmt: skip
+    total, _ = fingerprints.stored([urn])[urn.id]  # stored when the list changed
+    return render(request, "candidates/electors.html", {"urn": urn, "page": page, "total": total})
 
 
 PRINTOUTS = {"candidatures": printouts.candidatures_pdf,

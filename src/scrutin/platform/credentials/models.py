@@ -114,3 +114,19 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.elector_id} (génération {self.generation})"
+
+
+class CredentialCounts(models.Model):
+    """A CCI's electors and credentials as last counted (``services.counts_by_cci``): recounted
+    when its list or its credentials changed since ``computed_at``."""
+
+    cci_code = models.CharField("code CCI", max_length=3, primary_key=True)
+    electors = models.PositiveIntegerField("lignes électorales")
+    credentials = models.PositiveIntegerField("identifiants")
+    computed_at = models.DateTimeField("comptés le")
+
+    class Meta:
+        verbose_name = "décompte des identifiants d'une CCI"
+
+    def __str__(self) -> str:
+        return f"{self.cci_code}: {self.credentials}/{self.electors}"

@@ -13,7 +13,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -21,14 +21,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from ..audit.journal import record_event
+from ..electoral import fingerprints
 from ..electoral.models import Cci, Elector
 from . import codes
 from .export import ExportWriter, key_fingerprint, open_export_file
-from .models import Credential, GenerationRun, RecipientKey
+from .models import Credential, CredentialCounts, GenerationRun, RecipientKey
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -39,6 +40,8 @@ EXPORT_FIELDS = (
     "postal_complement1", "postal_complement2", "postal_street", "postal_place", "postal_code",
     "postal_city", "postal_country", "email", "mobile_e164",
 )  # fmt: skip
+#: a change stamped this long before a count may have committed after it: recounted next time
+RECOUNT_MARGIN = timedelta(seconds=5)
 COPY_COLUMNS = ("number", "cci_code", "code_hash", "generation", "issued_at", "run_id")
 
 
@@ -104,10 +107,10 @@ def active_recipient() -> RecipientKey | None:
 # --- generation --------------------------------------------------------------------------------
 
 
-def counts_by_cci(cci_codes: Iterable[str]) -> dict[str, dict[str, int]]:
-    """Electors, credentials and lines without one, for each of these CCIs, in one grouped query
-    (the dashboard lists a hundred CCIs: one query, not three per CCI). Credentials are counted
-    through their elector line: those of lines removed from the list do not count."""
+def exact_counts(cci_codes: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Electors, credentials and lines without one, for each of these CCIs, counted now in one
+    grouped query. Credentials are counted through their elector line: those of lines removed
+    from the list do not count."""
     codes = list(cci_codes)
     found = {
         row["cci_code"]: row
@@ -122,6 +125,42 @@ def counts_by_cci(cci_codes: Iterable[str]) -> dict[str, dict[str, int]]:
         electors, issued = int(row["electors"]), int(row["credentials"])
         out[code] = {"electors": electors, "credentials": issued, "missing": electors - issued}
     return out
+
+
+def counts_by_cci(cci_codes: Iterable[str]) -> dict[str, dict[str, int]]:
+    """:func:`exact_counts` as stored in :class:`CredentialCounts`, recounted only for the CCIs
+    whose list or credentials changed since (a list changes its control-list values, a
+    generation finishes a run): the dashboard of a hundred CCIs counts no two million rows."""
+    codes = list(cci_codes)
+    changed = fingerprints.changed_at_by_cci(codes)
+    generated = dict(
+        GenerationRun.objects.filter(cci_code__in=codes, finished_at__isnull=False)
+        .values_list("cci_code")
+        .annotate(last=Max("finished_at"))
+        .order_by()
+    )
+    kept = {row.cci_code: row for row in CredentialCounts.objects.filter(cci_code__in=codes)}
+    stale = []
+    for code in codes:
+        row = kept.get(code)
+        moments = [m for m in (changed.get(code), generated.get(code)) if m is not None]
+        if row is None or any(m >= row.computed_at for m in moments):
+            stale.append(code)
+    if stale:
+        now = timezone.now() - RECOUNT_MARGIN
+        rows = [CredentialCounts(cci_code=code, electors=fresh["electors"],
+                                 credentials=fresh["credentials"], computed_at=now)
+                for code, fresh in exact_counts(stale).items()]  # fmt: skip
+        CredentialCounts.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["cci_code"],
+            update_fields=["electors", "credentials", "computed_at"],
+        )  # fmt: skip
+        kept |= {row.cci_code: row for row in rows}
+    return {
+        code: {"electors": kept[code].electors, "credentials": kept[code].credentials,
+               "missing": kept[code].electors - kept[code].credentials}
+        for code in codes
+    }  # fmt: skip
 
 
 def counts(cci_code: str) -> dict[str, int]:
@@ -236,7 +275,9 @@ def generate(run: GenerationRun, progress: Progress | None = None) -> Generation
                     "« lignes sans identifiant » ou, avec un motif, la régénération de tous."
                 )
             missing_only = run.mode == GenerationRun.Mode.MISSING
-            total = counts(run.cci_code)["missing" if missing_only else "electors"]
+            total = exact_counts([run.cci_code])[run.cci_code][
+                "missing" if missing_only else "electors"
+            ]
             if total == 0:
                 raise GenerationRefused(
                     f"Aucune ligne électorale à traiter pour la CCI {run.cci_code}."

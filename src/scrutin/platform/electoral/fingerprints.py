@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import datetime
 
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from .annex7 import electors as annex_electors
@@ -62,3 +63,27 @@ def stored(urns: Iterable[Urn]) -> dict[int, Print]:
     }
     missing = [u for u in urns if u.id not in found]
     return found | (refresh(missing) if missing else {})
+
+
+def counts_by_cci(cci_codes: Iterable[str] | None = None) -> dict[str, int]:
+    """Electors of each CCI (all of them when ``cci_codes`` is None), summed from the stored
+    counts of its urns' lists: no count of two million rows on a national page."""
+    urns = (
+        Urn.objects.all() if cci_codes is None else Urn.objects.filter(cci_id__in=list(cci_codes))
+    )
+    listed = list(urns)
+    out: dict[str, int] = {}
+    by_id = {u.id: u.cci_id for u in listed}
+    for urn_id, (count, _) in stored(listed).items():
+        out[by_id[urn_id]] = out.get(by_id[urn_id], 0) + count
+    return out
+
+
+def changed_at_by_cci(cci_codes: Iterable[str]) -> dict[str, datetime]:
+    """When each CCI's list last changed (its urns' stored values last written)."""
+    return dict(
+        ListFingerprint.objects.filter(urn__cci_id__in=list(cci_codes))
+        .values_list("urn__cci_id")
+        .annotate(last=Max("computed_at"))
+        .order_by()
+    )

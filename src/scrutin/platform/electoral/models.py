@@ -115,7 +115,8 @@ class Elector(models.Model):
     """
 
     number = models.CharField("numéro d'électeur", max_length=13, primary_key=True)
-    urn = models.ForeignKey(Urn, on_delete=models.PROTECT, related_name="electors")
+    # indexed with the number below: the lists page by (urn, number) and (CCI, number)
+    urn = models.ForeignKey(Urn, on_delete=models.PROTECT, related_name="electors", db_index=False)
     birth_date = models.DateField("date de naissance (vide si 01011901)", null=True, blank=True)
     mobile_e164 = models.CharField("mobile (E.164)", max_length=16, blank=True, default="")
     source_line = models.PositiveIntegerField("ligne du fichier", null=True, blank=True)
@@ -172,7 +173,11 @@ class Elector(models.Model):
     class Meta:
         ordering = ["number"]
         verbose_name = "électeur"
-        indexes = [models.Index(fields=["cci_code"], name="elector_cci_idx")]
+        indexes = [
+            # keyset pages of a CCI's and of an urn's list (``platform.keyset``) read an index range
+            models.Index(fields=["cci_code", "number"], name="elector_cci_number_idx"),
+            models.Index(fields=["urn", "number"], name="elector_urn_number_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.usage_name} {self.first_name}".strip()

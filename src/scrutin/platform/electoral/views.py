@@ -25,7 +25,7 @@ from ..accounts.perimeters import can_access_cci, cci_codes_of, is_national
 from ..audit.journal import record_event
 from ..csvexport import csv_response
 from ..limits import MULTIPART_MARGIN, body_limit
-from . import changes, control, imports, tasks
+from . import changes, control, fingerprints, imports, tasks
 from .annex7.electors import COLUMNS, FIELDS
 from .annex7.issues import REPORT_CSV_HEADER, Issue, report_row
 from .forms import MAX_UPLOAD, DecisionForm, ElectorForm, UploadForm
@@ -66,7 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     codes = cci_codes_of(request.user)
     if codes is not None:
         ccis = ccis.filter(code__in=codes)
-    counts = dict(Elector.objects.values_list("cci_code").annotate(n=Count("number")).order_by())
+    counts = fingerprints.counts_by_cci(codes)  # stored with the lists: no national count
     for cci in ccis:
         cci.elector_count = counts.get(cci.code, 0)  # type: ignore[attr-defined]
     return render(request, "electoral/dashboard.html", {
@@ -166,8 +166,12 @@ def electors(request: HttpRequest, code: str) -> HttpResponse:
         rows = rows.filter(Q(number__startswith=query) | Q(local_number__startswith=query)
                            | Q(usage_name__icontains=query) | Q(company_name__icontains=query))  # fmt: skip
     page = keyset.paginate(rows, "number", request.GET, 50, keep=("q",))
+    if query:
+        total = rows.count()
+    else:  # the counts stored with the control list: no count of a 245,000-line list per page
+        total = sum(count for count, _ in fingerprints.stored(cci.urns.all()).values())
     return render(request, "electoral/electors.html",
-                  {"cci": cci, "page": page, "query": query, "total": rows.count()})  # fmt: skip
+                  {"cci": cci, "page": page, "query": query, "total": total})  # fmt: skip
 
 
 def _elector_form_page(request: HttpRequest, cci: Cci, elector: Elector | None) -> HttpResponse:
