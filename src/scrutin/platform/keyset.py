@@ -53,22 +53,26 @@ class Page:
 
 
 def paginate(rows: QuerySet[Any], key: str, params: QueryDict, size: int, *,
-             key_of: Callable[[Any], str] | None = None, keep: tuple[str, ...] = ()) -> Page:  # fmt: skip
+             key_of: Callable[[Any], str] | None = None, keep: tuple[str, ...] = (),
+             lead: tuple[str, ...] = ()) -> Page:  # fmt: skip
     """One page of ``rows`` ordered by the unique ``key``; ``params`` is the request's query
-    string (``apres``, ``avant``, ``fin``, and the parameters named in ``keep``)."""
+    string (``apres``, ``avant``, ``fin``, and the parameters named in ``keep``). ``lead`` names
+    the columns ``rows`` is filtered on by equality that lead an index on (…, ``key``): put in
+    the ORDER BY, they make PostgreSQL read that index's range instead of scanning the primary
+    key and filtering (2.4 s for the last page of a CCI among 2,000,000 electors)."""
     read = key_of or (lambda row: str(getattr(row, key)))
     after = params.get("apres", "")[:MAX_KEY]
     before = params.get("avant", "")[:MAX_KEY]
     query = {name: params.get(name, "") for name in keep}
     if before or params.get("fin"):
         backwards = rows.filter(**{f"{key}__lt": before}) if before else rows
-        found = list(backwards.order_by(f"-{key}")[: size + 1])
+        found = list(backwards.order_by(*(f"-{f}" for f in (*lead, key)))[: size + 1])
         more = len(found) > size
         page = found[:size][::-1]
         return Page(page, read(page[0]) if more and page else None,
                     read(page[-1]) if before and page else None, query)  # fmt: skip
     forwards = rows.filter(**{f"{key}__gt": after}) if after else rows
-    found = list(forwards.order_by(key)[: size + 1])
+    found = list(forwards.order_by(*lead, key)[: size + 1])
     more = len(found) > size
     page = found[:size]
     return Page(page, read(page[0]) if after and page else None,

@@ -142,7 +142,9 @@ def _emargement_line(number: str, voted_at: Any, person: tuple[str, str, str]) -
 def emargement_page(urn: Urn, params: Any, size: int = 100) -> keyset.Page:
     """One page of the urn's émargement list by elector number (keyset: ``?apres=``…), with the
     names of that page's electors only: the HTML page never loads the whole list."""
-    page = keyset.paginate(Emargement.objects.filter(urn=urn), "elector_number", params, size)
+    page = keyset.paginate(
+        Emargement.objects.filter(urn=urn), "elector_number", params, size, lead=("urn",)
+    )
     numbers = [e.elector_number for e in page.rows]
     people = {row[0]: row[1:] for row in Elector.objects.filter(number__in=numbers).values_list(
         "number", "usage_name", "first_name", "company_name")}  # fmt: skip

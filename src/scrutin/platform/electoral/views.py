@@ -161,7 +161,11 @@ def electors(request: HttpRequest, code: str) -> HttpResponse:
     _require_cci(request, code)
     cci = get_object_or_404(Cci, code=code)
     query = request.GET.get("q", "").strip()
-    rows = Elector.objects.filter(cci_code=code).select_related("urn")
+    # a number is the CCI's code then the elector's: the range lets PostgreSQL read the CCI's
+    # part of the primary key (it otherwise scans it from the end, 2.4 s for the last page)
+    after_code = code[:-1] + chr(ord(code[-1]) + 1)
+    rows = Elector.objects.filter(cci_code=code, number__gte=code, number__lt=after_code)
+    rows = rows.select_related("urn")
     if query:
         rows = rows.filter(Q(number__startswith=query) | Q(local_number__startswith=query)
                            | Q(usage_name__icontains=query) | Q(company_name__icontains=query))  # fmt: skip

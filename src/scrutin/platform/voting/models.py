@@ -35,12 +35,16 @@ class Emargement(models.Model):
     It holds no reference to the ballot: not its tracker, not the receipt's signature."""
 
     elector_number = models.CharField("numéro d'électeur", max_length=13, primary_key=True)
-    urn = models.ForeignKey(Urn, on_delete=models.PROTECT, related_name="emargements")
+    # indexed with the number below: the émargement list pages by (urn, number)
+    urn = models.ForeignKey(
+        Urn, on_delete=models.PROTECT, related_name="emargements", db_index=False
+    )
     voted_at = models.DateTimeField("émargé le")
 
     class Meta:
         ordering = ["elector_number"]
         verbose_name = "émargement"
+        indexes = [models.Index(fields=["urn", "elector_number"], name="emargement_urn_number_idx")]
 
     def __str__(self) -> str:
         return f"{self.elector_number} {self.voted_at:%Y-%m-%d %H:%M}"
