@@ -25,7 +25,7 @@ from scrutin.platform.accounts.roles import ROLES, setup_roles
 from scrutin.platform.candidates.models import Candidate, Groupement, ProfessionDeFoi
 from scrutin.platform.credentials.models import GenerationRun, RecipientKey
 from scrutin.platform.documents.models import DocumentJob
-from scrutin.platform.electoral.models import Question, Urn
+from scrutin.platform.electoral.models import ImportRun, Question, Urn
 
 from .accounts.world import World, build_world, make_user
 
@@ -97,6 +97,7 @@ class Data:
     account: int
     credentials_run: int
     document: int  # a finished émargement PDF job (documents)
+    candidates_run: int  # a finished candidatures import
     markers: tuple[str, ...]  # strings that identify this CCI's data in a page
 
 
@@ -141,8 +142,12 @@ def _side(tmp_path: Path, code: str, elector: str, run: int, markers: tuple[str,
     )  # fmt: skip
     pdf_job = DocumentJob.objects.create(kind=DocumentJob.Kind.EMARGEMENT, urn=urn, path=str(pdf),
                                          status=DocumentJob.Status.DONE)  # fmt: skip
+    candidates_run = ImportRun.objects.create(
+        kind=ImportRun.Kind.CANDIDATES, cci_id=code, filename="candidatures.csv",
+        path=str(tmp_path / f"candidatures-{code}.csv"), status=ImportRun.Status.ACCEPTED,
+    )  # fmt: skip
     return Data(code, urn.code, elector, run, group.pk, grouped.pk, alone.pk, doc.public_id,
-                account.pk, generation.pk, pdf_job.pk,
+                account.pk, generation.pk, pdf_job.pk, candidates_run.pk,
                 (*markers, elector, account.username, f"SEULE{code}"))  # fmt: skip
 
 
@@ -171,6 +176,8 @@ def kwargs_for(name: str, d: Data) -> dict[str, Any]:
             return {"code": d.urn}
         return {
             "import": {"code": d.code},
+            "import-run": {"code": d.code, "pk": d.candidates_run},
+            "import-progress": {"code": d.code, "pk": d.candidates_run},
             "printout": {"code": d.urn, "what": "candidatures"},
             "candidate-move": {"pk": d.grouped, "direction": "monter"},
         }.get(view) or (
