@@ -9,6 +9,7 @@ scrutin's record. The results must equal the choices made.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -259,3 +260,40 @@ def test_rt_30_32_40_fifty_lists_and_ten_questions_each_on_one_screen(
         term.locator("details.members summary").nth(49).click()
         assert term.locator("text=Candidat 50-300").is_visible()
         ctx.close()
+
+
+def test_rt_1_54_the_town_hall_builds_the_package_in_a_form(chromium: Any, tmp_path: Path) -> None:
+    from scrutin.machine.core.package import parse_package
+
+    port = free_port()
+    proc = start(["machine", "preparation", "--port", str(port)], tmp_path, tmp_path / "p.log")
+    try:
+        wait_up(f"http://127.0.0.1:{port}/", proc)
+        ctx = chromium.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
+        page = ctx.new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        for name, value in (("commune", "Villeneuve-sur-Essai"), ("insee", "94078"),
+                            ("bureau", "3"), ("date", "2027-03-14"), ("president", "Claire Martin"),
+                            ("assesseur_cle", "Paul Durand"), ("s1_titre", "Élection du maire"),
+                            ("s1_inscrits", "900")):  # fmt: skip
+            page.fill(f"[name={name}]", value)
+        page.select_option("[name=s1_type]", "legislative")
+        page.fill("[name=s1_choix]", "Mme Roux ; Divers gauche\nM. Petit")
+        page.click("button:has-text('Vérifier le paquet')")
+        assert page.locator("text=Paquet valide").count(), page.content()[:2000]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        with page.expect_download() as download:
+            page.click("button:has-text('Télécharger le paquet')")
+        path = tmp_path / "paquet.json"
+        download.value.save_as(path)
+        p = parse_package(json.loads(path.read_bytes()))
+        assert [c.name for c in p.scrutins[0].ballots[0].choices] == ["Mme Roux", "M. Petit"]
+        page.fill("form.prep [name=insee]", "94")
+        page.click("button:has-text('Vérifier le paquet')")
+        assert page.locator("text=Commune, code INSEE : code INSEE de 5 caractères").count()
+        assert (
+            page.locator("form.prep [name=president]").input_value() == "Claire Martin"
+        )  # nothing lost
+        ctx.close()
+    finally:
+        stop([proc])

@@ -165,6 +165,17 @@ def terminal(
     _serve(env, port, threads=2)
 
 
+@app.command("preparation")
+def preparation(port: Annotated[int, typer.Option("--port")] = 8690) -> None:
+    """Démarre le formulaire de la mairie qui construit le paquet d'élection (adresse locale)."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "scrutin.machine.settings",
+        "SCRUTIN_MACHINE_ROLE": "preparation",
+    }
+    typer.echo(f"Formulaire de préparation : http://{LOOPBACK}:{port}/")
+    _serve(env, port, threads=2)
+
+
 @app.command("release-manifest")
 def release_manifest(
     out: Annotated[Path, typer.Argument(metavar="MANIFESTE.json")],

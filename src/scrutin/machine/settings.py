@@ -4,7 +4,7 @@ outgoing connection; bound to 127.0.0.1 by the ``scrutin machine`` commands (RT 
 
 Environment (set by ``scrutin machine control`` / ``scrutin machine terminal``):
 
-* ``SCRUTIN_MACHINE_ROLE``: ``control`` or ``terminal``;
+* ``SCRUTIN_MACHINE_ROLE``: ``control``, ``terminal`` or ``preparation`` (the town hall's form);
 * ``SCRUTIN_MACHINE_INTERNAL``, ``SCRUTIN_MACHINE_REMOVABLE``: the two storage roots (control);
 * ``SCRUTIN_MACHINE_LINK_KEY``: the link key file (both);
 * ``SCRUTIN_MACHINE_CONTROL_URL``, ``SCRUTIN_MACHINE_TERMINAL``: where the control module
@@ -19,8 +19,11 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 ROLE = os.environ.get("SCRUTIN_MACHINE_ROLE", "control")
-if ROLE not in {"control", "terminal"}:
-    raise RuntimeError("SCRUTIN_MACHINE_ROLE : « control » ou « terminal » attendu.")
+ROLES = {"control": "control", "terminal": "terminal", "preparation": "preparation"}
+if ROLE not in ROLES:
+    raise RuntimeError(
+        "SCRUTIN_MACHINE_ROLE : « control », « terminal » ou « preparation » attendu."
+    )
 
 SECRET_KEY = os.environ.get("SCRUTIN_MACHINE_SECRET_KEY") or secrets.token_hex(32)
 DEBUG = False
@@ -32,7 +35,7 @@ USE_I18N = True
 
 INSTALLED_APPS = [
     "django.contrib.staticfiles",
-    "scrutin.machine.control" if ROLE == "control" else "scrutin.machine.terminal",
+    f"scrutin.machine.{ROLES[ROLE]}",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
