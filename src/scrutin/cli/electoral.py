@@ -148,15 +148,19 @@ def electors_check(
         int,
         typer.Option(help="Arrêter la lecture après ce nombre d'erreurs bloquantes (0 : jamais)."),
     ] = 10_000,
+    max_per_kind: Annotated[
+        int,
+        typer.Option(help="Erreurs détaillées par colonne et gravité (les autres sont comptées)."),
+    ] = 1_000,
 ) -> None:
     """Contrôle un fichier des électeurs sans rien importer. Code de sortie 0 si acceptable.
 
-    Le compte rendu détaille les 100 premières erreurs de chaque colonne et compte les autres."""
+    Le compte rendu détaille les 1 000 premières erreurs de chaque colonne et compte les autres."""
     from scrutin.platform.electoral.annex7.electors import read_electors
     from scrutin.platform.electoral.annex7.issues import Limits, Report
 
     _existing(file)
-    limits = Limits(max_blocking=max_blocking)
+    limits = Limits(per_kind=max(1, max_per_kind), max_blocking=max(0, max_blocking))
     if structure is not None:
         from scrutin.platform.electoral.annex7.electors import index_from_structure_file
 

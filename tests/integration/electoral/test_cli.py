@@ -62,8 +62,8 @@ def test_issue_19_7_electors_check_report_is_bounded_with_exact_counts(tmp_path:
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["rows"] == 10_000 and report["blocking"] == 10_000
-    assert len(report["errors"]) == 101 and report["stopped_at"] == 10_002
-    assert report["kinds"] == [{"column": "", "blocking": True, "count": 10_000, "kept": 100}]
-    result = CliRunner().invoke(app, ["electors", "check", str(path), "--structure",
-                                      str(structure), "--max-blocking", "0"])  # fmt: skip
+    assert len(report["errors"]) == 1_001 and report["stopped_at"] == 10_002
+    assert report["kinds"] == [{"column": "", "blocking": True, "count": 10_000, "kept": 1_000}]
+    result = CliRunner().invoke(app, ["electors", "check", str(path), "--structure", str(structure),
+                                      "--max-blocking", "0", "--max-per-kind", "100"])  # fmt: skip
     assert "(ligne entière) : 30000 bloquantes, 100 détaillé(s)" in result.stdout
