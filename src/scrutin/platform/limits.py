@@ -38,14 +38,16 @@ def megabytes(n: int) -> str:
 
 
 def too_large_response(request: HttpRequest, limit: int) -> HttpResponse:
-    return HttpResponse(
-        '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Envoi trop volumineux'
-        "</title><h1>Envoi trop volumineux</h1><p>Le fichier ou le formulaire envoyé dépasse "
-        f"{megabytes(limit)} : il n'a pas été lu. Revenez à la page précédente et envoyez un "
-        "fichier plus petit.</p></html>",
-        status=413,
-        content_type="text/html; charset=utf-8",
-    )
+    """A French page (413) on the site the request came from; the body was not read."""
+    from django.shortcuts import render
+
+    if request.path.startswith("/vote/"):
+        message = (f"Le formulaire envoyé dépasse {megabytes(limit)} : il n'a pas été lu. "
+                   "Revenez à la page précédente et réessayez.")  # fmt: skip
+        context = {"title": "Envoi trop volumineux", "message": message}
+        return render(request, "voting/message.html", context, status=413)
+    context = {"limit": megabytes(limit), "back": request.path}
+    return render(request, "electoral/too_large.html", context, status=413)
 
 
 def too_large_json_or_page(request: HttpRequest, limit: int) -> HttpResponse:

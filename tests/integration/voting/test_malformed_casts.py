@@ -64,3 +64,10 @@ def test_review_12_8_body_above_the_cap_is_refused_before_it_is_read(
     # below the body cap but above the ballot cap: refused by the strict reader
     _refused(client.post("/vote/depot/", {"bulletin": json.dumps([padding])}))
     assert not Emargement.objects.exists()
+
+
+def test_review_19_4_receipt_form_above_its_cap_is_refused_in_french(open_urn: Urn) -> None:
+    response = Client().post("/vote/recepisse/courriel/", {"document": "x" * 70_000})
+    assert response.status_code == 413
+    assert "Envoi trop volumineux" in response.content.decode()
+    assert "il n&#x27;a pas été lu" in response.content.decode()
