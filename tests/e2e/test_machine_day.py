@@ -186,6 +186,14 @@ def test_rt_1_to_27_a_polling_day_with_two_scrutins(
         assert verified.returncode == 0, verified.stdout + verified.stderr
     control.goto(station["control"] + "/")
     assert control.locator("text=la machine est verrouillée").count()  # RT 21
+    # RT 21: reading the results again needs the holders' keys.
+    other = chromium.new_context(locale="fr-FR").new_page()
+    other.goto(station["control"] + "/resultats/municipales/")
+    assert other.locator("text=Présentez la clé du président").count()
+    assert not other.locator("text=Chiffres du bureau").count()
+    open_with_keys(other, station, "Relire les résultats")
+    assert other.locator("text=Chiffres du bureau").count()
+    other.context.close()
     ctx.close()
 
 

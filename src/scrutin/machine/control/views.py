@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from scrutin.machine import settings as machine_settings
 from scrutin.machine.control import service
@@ -207,12 +207,54 @@ def tally(request: HttpRequest) -> HttpResponse:
             action()
     except (MachineError, keys.MachineKeyError) as exc:
         return _page(request, error=str(exc))
-    return redirect("machine-results", scrutin=scrutin)
+    return _with_reading(redirect("machine-results", scrutin=scrutin))
 
 
-@require_GET
+READING_COOKIE = "relecture"
+READING_SECONDS = 15 * 60
+
+
+def _with_reading(response: HttpResponse) -> HttpResponse:
+    """RT 21: the holders who just authenticated may read the results for a quarter of an hour."""
+    response.set_signed_cookie(
+        READING_COOKIE, "cles", salt="machine-reading", max_age=READING_SECONDS,
+        httponly=True, samesite="Strict",
+    )  # fmt: skip
+    return response
+
+
+def _may_read(request: HttpRequest) -> bool:
+    value = request.get_signed_cookie(
+        READING_COOKIE, default=None, salt="machine-reading", max_age=READING_SECONDS
+    )
+    return value == "cles"
+
+
+@require_http_methods(["GET", "POST"])
 def results(request: HttpRequest, scrutin: str) -> HttpResponse:
+    """RT 19–21: the results of a tallied scrutin, read again only after the two holders
+    authenticate with their keys (or right after the tally)."""
     m = service.machine()
+    if scrutin not in {s.id for s in m.package.scrutins}:
+        return _page(request, error="Scrutin inconnu.")
+    if request.method == "POST":
+        try:
+            with service.LOCK:
+                p, a = _two_keys(request)
+                m.log(
+                    "results:authenticate", "président",
+                    f"Relecture des résultats autorisée par {_holder_name(p.trustee)} et "
+                    f"{_holder_name(a.trustee)}, clés vérifiées.",
+                )  # fmt: skip
+        except (MachineError, keys.MachineKeyError) as exc:
+            return render(
+                request,
+                "machine/reread.html",
+                _context(request, scrutin_id=scrutin, error=str(exc)),
+            )
+        return _with_reading(redirect("machine-results", scrutin=scrutin))
+    if not _may_read(request):
+        return render(request, "machine/reread.html", _context(request, scrutin_id=scrutin))
     try:
         with service.LOCK:
             doc = json.loads(read_results(m, scrutin))
