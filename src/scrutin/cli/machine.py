@@ -3,7 +3,8 @@
 ``prepare`` loads a town hall's package onto the two supports and writes the key files;
 ``show`` checks and summarises a package; ``control`` and ``terminal`` start the control module
 and a voter terminal on the loopback interface only (RT 73); ``release-manifest`` signs the
-installed code for the self-test (RT 4).
+installed code for the self-test (RT 4); ``print`` writes the preparation printout and the
+initialisation and results procès-verbaux as PDF (RT 3, 5, 19).
 """
 
 from __future__ import annotations
@@ -198,6 +199,53 @@ def release_manifest(
     out.write_bytes(canonical_json(doc))
     typer.echo(f"{len(doc['files'])} fichiers, empreinte {doc['sha256']}")
     typer.echo(f"Clé publique de l'éditeur (release_key du paquet) : {doc['publisher_key']}")
+
+
+PRINTOUTS = ("preparation", "initialisation", "resultats")
+
+
+@app.command("print")
+def print_pdf(
+    what: Annotated[str, typer.Argument(metavar="preparation|initialisation|resultats")],
+    out: Annotated[Path, typer.Argument(metavar="SORTIE.pdf")],
+    internal: Annotated[Path, typer.Option("--interne", help="Mémoire interne (ou sa copie).")],
+    removable: Annotated[
+        Path | None,
+        typer.Option("--amovible", help="Support amovible (nécessaire pour l'initialisation)."),
+    ] = None,
+    scrutin: Annotated[
+        str | None, typer.Option("--scrutin", help="Code du scrutin (pour « resultats »).")
+    ] = None,
+) -> None:
+    """Imprime la préparation, le procès-verbal d'initialisation ou celui des résultats (PDF)."""
+    from scrutin.machine.core.machine import Machine, MachineError
+    from scrutin.machine.printouts import (
+        PrintoutError,
+        initialisation_pdf,
+        package_of,
+        preparation_pdf,
+        results_of,
+    )
+
+    if what not in PRINTOUTS:
+        raise _fail(f"« {what} » : choisissez preparation, initialisation ou resultats.")
+    try:
+        if what == "preparation":
+            data = preparation_pdf(package_of(internal))
+        elif what == "initialisation":
+            if removable is None:
+                raise _fail("l'initialisation se lit sur les deux supports : ajoutez --amovible.")
+            data = initialisation_pdf(Machine(internal, removable))
+        else:
+            if scrutin is None:
+                raise _fail(
+                    "précisez le scrutin : --scrutin CODE (voir l'impression de la préparation)."
+                )
+            data = results_of(internal, scrutin)
+    except (files.PreparationError, PrintoutError, PackageError, MachineError) as exc:
+        raise _fail(str(exc)) from None
+    out.write_bytes(data)
+    typer.echo(f"Écrit : {out}")
 
 
 def register(root: typer.Typer) -> None:

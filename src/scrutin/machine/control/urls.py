@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from django.views.static import serve
 
-from scrutin.machine.control import views
+from scrutin.machine.control import printviews, views
 from scrutin.machine.settings import STATICFILES_DIRS
 
 urlpatterns = [
@@ -16,6 +16,9 @@ urlpatterns = [
     path("clore/", views.close_vote, name="machine-close"),
     path("depouiller/", views.tally, name="machine-tally"),
     path("resultats/<str:scrutin>/", views.results, name="machine-results"),
+    path("resultats/<str:scrutin>/pv.pdf", printviews.results, name="machine-results-pdf"),
+    path("imprimer/preparation.pdf", printviews.preparation, name="machine-preparation-pdf"),
+    path("imprimer/initialisation.pdf", printviews.initialisation, name="machine-init-pdf"),
     path("journal/", views.journal, name="machine-journal"),
     path("liaison/", views.link_endpoint, name="machine-link"),
 ]

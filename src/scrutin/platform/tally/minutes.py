@@ -23,34 +23,28 @@ import argparse
 import io
 import sys
 from collections.abc import Mapping
-from datetime import datetime, timedelta
-from functools import lru_cache
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    Flowable,
-    KeepTogether,
-    PageBreak,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import KeepTogether, PageBreak, SimpleDocTemplate, Spacer, Table
 
+from scrutin.pdf import LINE, MM, numbered_canvas
+from scrutin.pdf import Section as _Section
+from scrutin.pdf import esc as _e
+from scrutin.pdf import moment as _moment
+from scrutin.pdf import number as _n
+from scrutin.pdf import pairs as _pairs
+from scrutin.pdf import para as _p
+from scrutin.pdf import pdf_date as _pdf_date
+from scrutin.pdf import plural as _plural
+from scrutin.pdf import space as _space
+from scrutin.pdf import styles as _styles
+from scrutin.pdf import table as _table
+from scrutin.pdf import when as _when
 from scrutin.record import strictjson
 
-from ..frenchdates import long_date
 from .exports import (
     FINGERPRINT_LABELS,
     SEAL_LABELS,
@@ -65,15 +59,8 @@ from .exports import (
 )
 
 Doc = Mapping[str, Any]
-PARIS = ZoneInfo("Europe/Paris")
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONTS = {"PV": "DejaVuSans.ttf", "PV-Bold": "DejaVuSans-Bold.ttf",
-         "PV-Oblique": "DejaVuSans-Oblique.ttf", "PV-Mono": "DejaVuSansMono.ttf"}  # fmt: skip
 CHAMBER = {"CCIR": "chambre de commerce et d'industrie de région",
            "CCIT": "chambre de commerce et d'industrie territoriale"}  # fmt: skip
-MM = 72 / 25.4
-WIDTH = 174 * MM  # A4 minus 18 mm margins
-LINE = "_" * 98
 
 MODE = ("Vote électronique par internet. Scrutin majoritaire plurinominal à un tour "
         "(Code de commerce, art. L713-16).")  # fmt: skip
@@ -99,52 +86,7 @@ SIGNED = ("Fait à ______________________, le ____ / ____ / ________, en séance
           "président et ses membres (CCTP 3.2.2.6).")  # fmt: skip
 
 
-@lru_cache(maxsize=1)
-def _styles() -> dict[str, ParagraphStyle]:
-    for name, file in FONTS.items():
-        path = FONT_DIR / file
-        if not path.is_file():
-            raise RuntimeError(f"Police {path} introuvable : installez le paquet fonts-dejavu-core "
-                               "(scripts/install-system.sh) pour éditer les procès-verbaux.")  # fmt: skip
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-    pdfmetrics.registerFontFamily("PV", normal="PV", bold="PV-Bold", italic="PV-Oblique",
-                                  boldItalic="PV-Bold")  # fmt: skip
-    base = ParagraphStyle("pv", fontName="PV", fontSize=9, leading=11.5, spaceAfter=3)
-    cell = ParagraphStyle("cell", base, fontSize=8.5, leading=10.5, spaceAfter=0)
-    return {
-        "p": base,
-        "title": ParagraphStyle("title", base, fontName="PV-Bold", fontSize=15, leading=19, alignment=TA_CENTER),
-        "subtitle": ParagraphStyle("subtitle", base, fontSize=10.5, leading=13.5, alignment=TA_CENTER),
-        "h": ParagraphStyle("h", base, fontName="PV-Bold", fontSize=11, leading=14, spaceBefore=9, spaceAfter=4, keepWithNext=1),
-        "note": ParagraphStyle("note", base, fontName="PV-Oblique", fontSize=8, leading=10),
-        "cell": cell,
-        "cellb": ParagraphStyle("cellb", cell, fontName="PV-Bold"),
-        "cellbr": ParagraphStyle("cellbr", cell, fontName="PV-Bold", alignment=TA_RIGHT),
-        "h2": ParagraphStyle("h2", base, fontName="PV-Bold", spaceBefore=6, keepWithNext=1),
-        "mono": ParagraphStyle("mono", cell, fontName="PV-Mono", fontSize=7.4, leading=9.5),
-    }  # fmt: skip
-
-
 # --- text helpers ----------------------------------------------------------------------------
-
-
-def _n(value: int) -> str:
-    """1 500 (non-breaking space between thousands)."""
-    return f"{value:,}".replace(",", "\u00a0")
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{_n(n)} {(plural or word + 's') if n > 1 else word}"
-
-
-def _moment(iso: str | None) -> datetime | None:
-    return datetime.fromisoformat(iso).astimezone(PARIS) if iso else None
-
-
-def _when(iso: str | None) -> str:
-    """mardi 27 octobre 2026 à 18 h 00 (Paris time, whatever offset the document used)."""
-    m = _moment(iso)
-    return "non renseigné" if m is None else long_date(m)
 
 
 def _birth(iso: str | None) -> str:
@@ -156,10 +98,6 @@ def _pct(part: int, whole: int) -> str:
     return f"{value}\u00a0%" if value else "—"
 
 
-def _e(text: object) -> str:
-    return escape(str(text))
-
-
 def _substitute_word(name: str) -> str:
     """« suppléante » or « suppléant » after the civility that starts the printed name."""
     return "suppléante" if name.startswith("Mme ") else "suppléant"
@@ -167,38 +105,6 @@ def _substitute_word(name: str) -> str:
 
 def _elected_word(name: str) -> str:
     return "Élue" if name.startswith("Mme ") else "Élu"
-
-
-def _p(text: str, style: str = "p") -> Paragraph:
-    return Paragraph(text, _styles()[style])
-
-
-def _table(rows: list[list[Any]], widths: list[float], *, header: bool = True,
-           right: tuple[int, ...] = (), shade: bool = True) -> Table:  # fmt: skip
-    if header:
-        head = [_p(_e(h), "cellbr" if i in right else "cellb") for i, h in enumerate(rows[0])]
-        rows = [head, *rows[1:]]
-    table = Table(rows, colWidths=[w * MM for w in widths], repeatRows=1 if header else 0, hAlign="LEFT")  # fmt: skip
-    style: list[Any] = [
-        ("FONT", (0, 0), (-1, -1), "PV", 8.5), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        *[("ALIGN", (c, 0), (c, -1), "RIGHT") for c in right],
-    ]  # fmt: skip
-    if header or shade:
-        last = (-1, 0) if header else (0, -1)
-        style.append(("BACKGROUND", (0, 0), last, colors.HexColor("#ececec")))
-    table.setStyle(TableStyle(style))
-    return table
-
-
-def _pairs(rows: list[tuple[str, Any]], left: float = 62) -> Table:
-    cells = [[_p(_e(k), "cellb"), _p(v, "cell") if isinstance(v, str) else v] for k, v in rows]
-    return _table(cells, [left, 174 - left], header=False)
-
-
-def _space() -> Spacer:
-    return Spacer(1, 2 * MM)
 
 
 # --- sections --------------------------------------------------------------------------------
@@ -425,20 +331,6 @@ def _signatures(doc: Doc) -> list[Any]:
 # --- document --------------------------------------------------------------------------------
 
 
-class _Section(Flowable):  # type: ignore[misc]
-    """Zero-size flowable naming the ballot whose pages follow (for the footer)."""
-
-    def __init__(self, label: str) -> None:
-        super().__init__()
-        self.label = label
-
-    def wrap(self, *_: Any) -> tuple[float, float]:
-        return (0, 0)
-
-    def draw(self) -> None:
-        self.canv.scrutin_section = self.label
-
-
 def _ballot_story(doc: Doc, ballot: Doc, fingerprint: str) -> list[Any]:
     account = seat_account(doc, ballot["id"])
     label = f"PV {doc['urn']['code']} — {ballot['kind']} — {doc['cci']['label']}"
@@ -446,42 +338,6 @@ def _ballot_story(doc: Doc, ballot: Doc, fingerprint: str) -> list[Any]:
             *_figures(doc, ballot), *_votes(ballot), *_elected(doc, ballot, account),
             *_ties(doc, ballot, account), *_seats(ballot, account), *_control(doc, fingerprint),
             *_signatures(doc)]  # fmt: skip
-
-
-def _pdf_date(iso: str | None) -> str:
-    """The PDF's creation date: the end of the tally, with its offset (D:YYYYMMDDHHmmSS+HH'mm')."""
-    m = datetime.fromisoformat(iso) if iso else datetime(2000, 1, 1, tzinfo=PARIS)
-    minutes = int((m.utcoffset() or timedelta()).total_seconds() // 60)
-    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
-    return f"D:{m:%Y%m%d%H%M%S}{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
-
-
-def _canvas(created: str, fingerprint: str) -> type[Canvas]:
-    class PVCanvas(Canvas):  # type: ignore[misc]
-        """Draws the ballot's label and "page n / N" on every page once N is known."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.setDateFormatter(lambda *_: created)
-            self.scrutin_section = ""
-            self.pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:
-            self.pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            for number, state in enumerate(self.pages, 1):
-                self.__dict__.update(state)
-                self.setFont("PV", 7)
-                self.setFillGray(0.35)
-                self.drawString(18 * MM, 10 * MM, state["scrutin_section"][:110])
-                self.drawRightString(192 * MM, 10 * MM, f"page {number} / {len(self.pages)}")
-                self.drawString(18 * MM, 6.5 * MM, f"Document de résultats signé, empreinte {fingerprint}")  # fmt: skip
-                super().showPage()
-            super().save()
-
-    return PVCanvas
 
 
 def _render(doc: Doc, ballots: list[Doc], fingerprint: str) -> bytes:
@@ -499,7 +355,8 @@ def _render(doc: Doc, ballots: list[Doc], fingerprint: str) -> bytes:
         story += [PageBreak()] if story else []
         story += _ballot_story(doc, ballot, fingerprint)
     created = _pdf_date(doc["times"]["tally_finished_at"] or doc["times"]["closed_at"])
-    template.build(story, canvasmaker=_canvas(created, fingerprint))
+    bottom = f"Document de résultats signé, empreinte {fingerprint}"
+    template.build(story, canvasmaker=numbered_canvas(created, bottom))
     return buffer.getvalue()
 
 

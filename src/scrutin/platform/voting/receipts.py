@@ -12,9 +12,9 @@ from datetime import datetime
 from django.utils import timezone
 
 from scrutin.crypto.signing import public_key_hex, sign_document
+from scrutin.frenchdates import long_date
 
 from ..electoral.models import Urn
-from ..frenchdates import long_date
 from ..keys import platform_signing_key
 
 RECEIPT_FORMAT = "scrutin-receipt/v1"
