@@ -135,7 +135,7 @@ def field_label(field: str) -> str:
     """The form's words for a package field path (``scrutins[2].lists[3].name`` → « Scrutin 2,
     liste 3, nom »)."""
     parts = field.replace("]", "").split(".")
-    words = []
+    words: list[str] = []
     names = {"lists": "liste", "candidates": "candidat", "questions": "question", "members":
              "candidat de la liste", "name": "nom", "title": "intitulé", "seats": "sièges",
              "registered": "inscrits", "preset": "type", "id": "identifiant",

@@ -23,7 +23,7 @@ SLOT_FIELDS = ("type", "id", "titre", "circonscription", "sieges", "inscrits", "
 
 @require_http_methods(["GET", "POST"])
 def form(request: HttpRequest) -> HttpResponse:
-    values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    values = {k: request.POST.get(k, "") for k in request.POST if k != "csrfmiddlewaretoken"}
     context: dict[str, object] = {
         "values": values,
         "presets": preset_choices(),
