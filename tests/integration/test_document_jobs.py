@@ -5,7 +5,9 @@ download (issue 19, item 11: 13.2 s in the request for a 41,000-elector urn, pas
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,6 +32,7 @@ ELECTORS = 130
 
 @pytest.fixture
 def var_dir(tmp_path: Path, settings: object) -> Path:
+    (tmp_path / "var").mkdir()
     settings.VAR_DIR = tmp_path / "var"  # type: ignore[attr-defined]
     return tmp_path / "var"
 
@@ -132,3 +135,30 @@ def test_issue_19_11_demo_mode_builds_in_the_background_with_a_progress_bar(urn:
             break
         time.sleep(0.05)
     assert "Télécharger le PDF" in coe.get(job_url).content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not (os.environ.get("SCRUTIN_TEST_DATABASE_URL") and os.environ.get("SCRUTIN_REDIS_URL")),
+    reason="a worker process needs a shared database server and a broker",
+)
+@override_settings(SCRUTIN_IMPORTS_INLINE=False)
+def test_issue_19_11_the_pdf_is_built_on_a_celery_worker(
+    urn: Urn,
+    celery_worker: subprocess.Popen,  # type: ignore[type-arg]
+) -> None:
+    import time
+
+    coe = member("coe", ["view_emargements"], ["011"])
+    job_url = coe.post("/gestion/documents/urne/011-C/emargement/").url
+    job = DocumentJob.objects.get()
+    for _ in range(600):
+        job.refresh_from_db()
+        if job.done:
+            break
+        assert celery_worker.poll() is None, "the Celery worker stopped"
+        time.sleep(0.1)
+    assert job.status == DocumentJob.Status.DONE, job.message
+    assert "Télécharger le PDF" in coe.get(job_url).content.decode()
+    pdf = b"".join(coe.get(f"/gestion/documents/{job.pk}/telecharger/").streaming_content)  # type: ignore[attr-defined]
+    assert "45 votant(s)" in _text(pdf)
