@@ -188,3 +188,27 @@ def test_issue_19_4_job_checks_the_uploader_perimeter(tmp_path: Path) -> None:
     with pytest.raises(imports.ImportRefused, match="pas dans votre périmètre"):
         imports.import_electors(run)
     assert Elector.objects.count() == 0
+
+
+@override_settings(SCRUTIN_IMPORT_FINDINGS_PER_KIND=100, SCRUTIN_IMPORT_MAX_BLOCKING=0)
+def test_issue_19_1_import_memory_is_flat_whatever_the_file(tmp_path: Path) -> None:
+    run_structure(tmp_path, [AIN])
+
+    def peak(path: Path) -> tuple[int, ImportRun]:
+        run = ImportRun.objects.create(kind="electors", filename=path.name, path=str(path))
+        tracemalloc.start()
+        try:
+            run = imports.import_electors(run)
+            return tracemalloc.get_traced_memory()[1], run
+        finally:
+            tracemalloc.stop()
+
+    small = tmp_path / "small.csv"  # padded so that both files fill the reader's 1 MB buffer
+    with small.open("w", newline="") as fh:
+        fh.write(";".join(COLUMNS) + "\r\n" + ("x" + " " * 1_100 + "\r\n") * 1_000)
+    peak(small)  # warm Django's caches once
+    small_peak, _ = peak(small)
+    large_peak, run = peak(hopeless_file(tmp_path / "large.csv", 200_000))
+    assert large_peak < 1.5 * small_peak, (small_peak, large_peak)
+    assert run.blocking == 200_000 and run.issues.count() == 100
+    assert run.summary["findings"]["kinds"][0]["count"] == 200_000
