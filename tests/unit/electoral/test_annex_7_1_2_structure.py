@@ -34,7 +34,9 @@ def test_annex_7_1_2_urns_and_ballots(tmp_path: Path) -> None:
     ain = urns[0]
     assert [(b.kind, b.seats) for b in ain.ballots()] == [("CCIR", 2), ("CCIT", 6)]
     assert ain.site_title == "Élections des membres de la CCI de l'Ain 2026"
-    assert ain.ballots()[0].title == "CCI de région et CCI de l'Ain"
+    assert (
+        ain.ballots()[0].title == "CCI de région Auvergne-Rhône-Alpes et CCI de l'Ain"
+    )  # the region named (issue 12)
 
 
 def test_annex_7_1_2_zero_ccir_seats_means_no_ccir_ballot(tmp_path: Path) -> None:

@@ -39,6 +39,12 @@ def region_of(cci_code: str) -> str:
     return _REGIONS.get(cci_code[:2], f"du département {cci_code[:2]}")
 
 
+def _both(code: str, label: str) -> str:
+    """The CCIR ballot's title (column P, at most 100 characters): both chambers, by name."""
+    title = f"CCI de région {region_of(code)} et {label}"
+    return title if len(title) <= 100 else f"CCI de région et {label}"[:100]
+
+
 def structure_rows(
     ccis: Sequence[tuple[str, str, Sequence[tuple[str, str, str, str, int, int]]]],
 ) -> list[list[str]]:
@@ -53,7 +59,7 @@ def structure_rows(
                 label, "Sous-catégorie" if sub else "Catégorie",
                 f"Membre de la CCI de région {region_of(code)}" if ccir else "", f"Membre de la {label}",
                 f"Membre de la {label}",
-                f"CCI de région et {label}" if ccir else "", label,
+                _both(code, label) if ccir else "", label,
                 ", au 01 02 03 04 05, du lundi au vendredi de 9 h à 18 h", "01 02 03 04 05",
                 f"elections@cci{code}.fr", f"www.cci{code}.fr", "false",
             ])  # fmt: skip
