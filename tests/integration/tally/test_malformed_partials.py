@@ -21,7 +21,10 @@ pytestmark = pytest.mark.django_db(databases=["default", "ballotbox"], transacti
 BAD = [b"[" * 60_000 + b"]" * 60_000, b'{"format": ' + b"7" * 5000 + b"}", b'{"a": 1, "a": 1}']
 
 
-def test_review_19_5_malformed_partials_are_refused_in_french(closed_vote: Vote) -> None:
+def test_review_19_5_malformed_partials_are_refused_in_french(
+    closed_vote: Vote, settings: Any
+) -> None:
+    settings.SCRUTIN_IMPORTS_INLINE = True  # the aggregation job runs in the request
     president = Client()
     president.force_login(make_user("PRESCOE", ["011"], name="president@cci.test"))
     code = closed_vote.urn.code
