@@ -310,7 +310,7 @@ def ballots(request: HttpRequest, code: str) -> HttpResponse:
 @authorised
 def electors(request: HttpRequest, code: str) -> HttpResponse:
     urn = _urn(request, code)
-    page = keyset.paginate(urn.electors.all(), "number", request.GET, 100, lead=("urn",))
+    page = keyset.paginate(urn.electors.all(), "number", request.GET, 100, lead=("urn_id",))
     total, _ = fingerprints.stored([urn])[urn.id]  # stored when the list changed
     return render(request, "candidates/electors.html", {"urn": urn, "page": page, "total": total})
 

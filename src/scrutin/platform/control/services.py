@@ -143,7 +143,7 @@ def emargement_page(urn: Urn, params: Any, size: int = 100) -> keyset.Page:
     """One page of the urn's émargement list by elector number (keyset: ``?apres=``…), with the
     names of that page's electors only: the HTML page never loads the whole list."""
     page = keyset.paginate(
-        Emargement.objects.filter(urn=urn), "elector_number", params, size, lead=("urn",)
+        Emargement.objects.filter(urn=urn), "elector_number", params, size, lead=("urn_id",)
     )
     numbers = [e.elector_number for e in page.rows]
     people = {row[0]: row[1:] for row in Elector.objects.filter(number__in=numbers).values_list(
