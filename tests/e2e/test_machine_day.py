@@ -138,6 +138,25 @@ def test_rt_1_to_27_a_polling_day_with_two_scrutins(
         idle = rf'Terminal {terminal}</h3>\s*<p class="state"><span aria-hidden="true">○</span> Inactif'
         assert re.search(idle, president.get("/etat/"))
 
+    # RT 8: an elector activates terminal 2 with the one-time token the president gave.
+    control.goto(station["control"] + "/")
+    form = control.locator("form[action='/jeton/']")
+    form.locator("input[value=departementales]").uncheck()
+    form.locator("button").click()
+    code = control.locator("p.token").inner_text()
+    term.goto(station["terminals"][2] + "/")
+    term.fill("#jeton", "1234 5678")
+    term.click("button:has-text('Valider le jeton')")
+    assert term.locator("text=Ce jeton n'est pas valable").count()
+    term.fill("#jeton", code)
+    term.click("button:has-text('Valider le jeton')")
+    vote_in_browser(term, station["terminals"][2], {"municipales": "l2"})
+    expected["municipales"]["l2"] += 1
+    term.goto(station["terminals"][2] + "/")
+    term.fill("#jeton", code)
+    term.click("button:has-text('Valider le jeton')")
+    assert term.locator("text=Ce jeton n'est pas valable").count()  # used once only (RT 14)
+
     # RT 12: an elector leaves without voting; the president deactivates after a while.
     president.post(
         "/terminal/1/activer/",
@@ -155,7 +174,7 @@ def test_rt_1_to_27_a_polling_day_with_two_scrutins(
     )
 
     counters = president.get("/etat/")
-    n_muni, n_dep = VOTERS, sum(expected["departementales"].values())
+    n_muni, n_dep = VOTERS + 1, sum(expected["departementales"].values())
     assert f'data-scrutin="municipales">{n_muni}<' in counters
     assert f'data-scrutin="departementales">{n_dep}<' in counters
     assert "Liste Avenir" not in counters  # RT 47: counts of voters only, never a result

@@ -13,6 +13,7 @@ urlpatterns = [
     path("horloge/", views.set_clock, name="machine-clock"),
     path("ouvrir/", views.open_vote, name="machine-open"),
     path("terminal/<int:number>/<str:verb>/", views.terminal_action, name="machine-terminal"),
+    path("jeton/", views.issue_token, name="machine-token"),
     path("clore/", views.close_vote, name="machine-close"),
     path("depouiller/", views.tally, name="machine-tally"),
     path("resultats/<str:scrutin>/", views.results, name="machine-results"),

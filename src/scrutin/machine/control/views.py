@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scrutin.machine import settings as machine_settings
 from scrutin.machine.control import service
-from scrutin.machine.core import keys, link, selftest
+from scrutin.machine.core import keys, link, selftest, tokens
 from scrutin.machine.core.machine import (
     CLOSED,
     OPEN,
@@ -185,6 +185,19 @@ def terminal_action(request: HttpRequest, number: int, verb: str) -> HttpRespons
 
 
 @require_POST
+def issue_token(request: HttpRequest) -> HttpResponse:
+    """RT 8: a one-time voting token for the scrutins this elector may vote in."""
+    try:
+        with service.LOCK:
+            code = tokens.issue(service.machine(), request.POST.getlist("scrutin"))
+    except MachineError as exc:
+        return _page(request, error=str(exc))
+    m = service.machine()
+    titles = [m.package.scrutin(s).title for s in m.state.tokens[tokens.token_hash(code)][0]]
+    return _page(request, token=tokens.shown(code), token_titles=titles)
+
+
+@require_POST
 def close_vote(request: HttpRequest) -> HttpResponse:
     if request.POST.get("confirmer") != "oui":
         return _page(request, error="Cochez la case de confirmation pour clore le scrutin.")
@@ -306,6 +319,11 @@ def link_endpoint(request: HttpRequest) -> HttpResponse:
                 body["details"] = scrutin_details(str(msg.get("scrutin")))
             except KeyError:
                 body["error"] = "Scrutin inconnu."
+        elif msg.get("action") == "token":
+            try:
+                tokens.redeem(m, number, str(msg.get("code", ""))[:40])
+            except MachineError as exc:
+                body["error"] = str(exc)
         elif msg.get("action") == "cast":
             try:
                 body["tracker"] = m.cast(number, str(msg.get("scrutin")), msg.get("ballot"))

@@ -86,6 +86,9 @@ class State:
     """Per scrutin, the activations whose vote was stored (the closing seal counts them)."""
     terminals: dict[int, Terminal] = field(default_factory=dict)
     tallied: set[str] = field(default_factory=set)
+    tokens: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    """Voting tokens not yet used: SHA-256 of the code → (scrutins, expiry) (RT 8)."""
+    token_failures: dict[int, int] = field(default_factory=dict)
 
 
 class Machine:
@@ -146,7 +149,14 @@ class Machine:
                 state.clock_offset = float(d["offset"])
             elif e.event == "vote:open":
                 state.phase, state.opened_at = OPEN, e.at
+            elif e.event == "token:issue":
+                state.tokens[d["token"]] = (tuple(d["scrutins"]), d["expires_at"])
+            elif e.event == "token:redeem":
+                state.tokens.pop(d["token"], None)
+            elif e.event == "token:fail":
+                state.token_failures[d["terminal"]] = state.token_failures.get(d["terminal"], 0) + 1
             elif e.event == "terminal:activate":
+                state.token_failures.pop(d["terminal"], None)
                 state.activations += 1
                 state.terminals[d["terminal"]].activation = Activation(
                     d["activation"], tuple(d["scrutins"])
@@ -276,28 +286,37 @@ class Machine:
 
     # --- function 3: voting (RT 8–15, 24–26) --------------------------------------------------
 
-    def activate(self, terminal: int, scrutins: list[str]) -> int:
-        """RT 8, 24: the president activates a terminal for the scrutins this elector may vote in."""
-        self._require(OPEN, "L'activation d'un terminal")
-        t = self._terminal(terminal)
-        if t.blocked or t.block_requested:
-            raise self.refuse(f"Le terminal {terminal} est bloqué.", "président")
-        if t.active:
-            raise self.refuse(
-                f"Le terminal {terminal} est déjà activé pour un électeur qui n'a pas terminé.",
-                "président",
-            )
+    def chosen_scrutins(self, scrutins: list[str], role: str = "président") -> tuple[str, ...]:
+        """The package's scrutins named in ``scrutins``, in package order (refused if none or
+        unknown)."""
         known = [s.id for s in self.package.scrutins]
         chosen = tuple(s for s in known if s in scrutins)
         if not chosen or len(chosen) != len(set(scrutins)):
-            raise self.refuse("Choisissez au moins un scrutin de la liste.", "président")
+            raise self.refuse("Choisissez au moins un scrutin de la liste.", role)
+        return chosen
+
+    def titles(self, scrutins: tuple[str, ...]) -> str:
+        return ", ".join(f"« {self.package.scrutin(s).title} »" for s in scrutins)
+
+    def activate(self, terminal: int, scrutins: list[str], *, by: str = "président") -> int:
+        """RT 8, 24: the president activates a terminal for the scrutins this elector may vote in
+        (or the elector with a voting token, :mod:`scrutin.machine.core.tokens`)."""
+        self._require(OPEN, "L'activation d'un terminal")
+        t = self._terminal(terminal)
+        if t.blocked or t.block_requested:
+            raise self.refuse(f"Le terminal {terminal} est bloqué.", by)
+        if t.active:
+            raise self.refuse(
+                f"Le terminal {terminal} est déjà activé pour un électeur qui n'a pas terminé.", by
+            )
+        chosen = self.chosen_scrutins(scrutins, by)
         number = self.state.activations + 1
-        titles = ", ".join(f"« {self.package.scrutin(s).title} »" for s in chosen)
         self.log(
-            "terminal:activate", "président",
-            f"Terminal {terminal} activé pour un électeur : {titles}.",
+            "terminal:activate", by,
+            f"Terminal {terminal} activé pour un électeur : {self.titles(chosen)}.",
             terminal=terminal, activation=number, scrutins=list(chosen),
         )  # fmt: skip
+        self.state.token_failures.pop(terminal, None)
         self.state.activations = number
         t.activation = Activation(number, chosen)
         return number
@@ -369,9 +388,10 @@ class Machine:
         if t.activation is None:
             raise self.refuse(f"Le terminal {terminal} n'est pas activé.", "président")
         left = list(t.activation.remaining)
-        titles = ", ".join(f"« {self.package.scrutin(s).title} »" for s in left)
         self._deactivate(
-            terminal, f"par le président, sans vote enregistré pour {titles}", "président"
+            terminal,
+            f"par le président, sans vote enregistré pour {self.titles(tuple(left))}",
+            "président",
         )
         return left
 

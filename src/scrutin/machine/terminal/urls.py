@@ -9,5 +9,6 @@ urlpatterns = [
     re_path(r"^static/(?P<path>.*)$", serve, {"document_root": STATICFILES_DIRS[0]}),
     path("", views.home, name="terminal-home"),
     path("etat/", views.poll, name="terminal-poll"),
+    path("jeton/", views.token, name="terminal-token"),
     path("scrutin/<str:scrutin>/", views.ballot, name="terminal-ballot"),
 ]

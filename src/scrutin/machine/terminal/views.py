@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from scrutin.crypto.ballot import ballot_to_json, encrypt_ballot
 from scrutin.crypto.params import parse_parameters
@@ -53,6 +53,22 @@ def poll(request: HttpRequest) -> JsonResponse:
         {"active": bool(state.get("active")), "activation": state.get("activation"),
          "blocked": bool(state.get("blocked")), "error": bool(state.get("link_error"))}
     )  # fmt: skip
+
+
+@never_cache
+@require_POST
+def token(request: HttpRequest) -> HttpResponse:
+    """RT 8: the elector activates this idle terminal with the token the president gave."""
+    try:
+        answer = client.call("token", code=request.POST.get("jeton", "")[:40])
+    except LinkError as exc:
+        return render(request, "machine/terminal_home.html", {"state": {"link_error": str(exc)}})
+    if "error" in answer:
+        return render(
+            request, "machine/terminal_home.html",
+            {"state": answer, "font": _font(answer), "token_error": answer["error"]},
+        )  # fmt: skip
+    return redirect("terminal-home")
 
 
 def _entitled(state: dict[str, Any], scrutin_id: str) -> bool:
