@@ -163,6 +163,9 @@ SCRUTIN_MAX_REQUEST_BYTES = int(
     os.environ.get("SCRUTIN_MAX_REQUEST_BYTES", str(2 * 1024**3 + 1024**2))
 )
 SCRUTIN_BALLOT_MAX_BYTES = int(os.environ.get("SCRUTIN_BALLOT_MAX_BYTES", str(1024 * 1024)))
+SCRUTIN_PROFESSION_MAX_BYTES = int(
+    os.environ.get("SCRUTIN_PROFESSION_MAX_BYTES", str(5 * 1024 * 1024))
+)
 # Imports (issue 19): findings kept per kind (the others are counted), blocking findings after
 # which reading stops (0: read to the end), days an imported file is kept (refused: deleted).
 SCRUTIN_IMPORT_FINDINGS_PER_KIND = int(os.environ.get("SCRUTIN_IMPORT_FINDINGS_PER_KIND", "100"))
