@@ -108,6 +108,13 @@ def test_issue_19_11_one_job_at_a_time_per_urn_and_kind_and_one_file_kept(urn: U
     user = User.objects.create_user("coe")
     waiting = DocumentJob.objects.create(kind="emargement", urn=urn)
     assert services.request("emargement", urn, user) == (waiting, False)  # joins the waiting job
+    abandoned = DocumentJob.objects.create(kind="emargement", urn=urn, status="running")
+    DocumentJob.objects.filter(pk=abandoned.pk).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+    assert services.request("emargement", urn, user) == (waiting, False)  # not the abandoned one
+    abandoned.refresh_from_db()
+    assert abandoned.status == "failed" and "demandez à nouveau" in abandoned.message
     other_kind, created = services.request("liste-electorale", urn, user)
     assert created and other_kind != waiting
     reports: list[tuple[int, int]] = []

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -26,6 +27,9 @@ from .models import DocumentJob
 
 log = logging.getLogger(__name__)
 Builder = Callable[[Urn, BinaryIO, Progress], Any]
+#: the longest a job may take (an urn of 100,000 electors: about a minute) before another
+#: request for the same document starts a new one
+STALE_AFTER = timedelta(minutes=30)
 
 
 def _electors(urn: Urn, out: BinaryIO, progress: Progress) -> Any:
@@ -57,12 +61,18 @@ def folder() -> Path:
 
 def request(kind: str, urn: Urn, user: Any) -> tuple[DocumentJob, bool]:
     """The job building this document: the one already waiting or running, else a new one
-    (``True`` when new, to be dispatched)."""
+    (``True`` when new, to be dispatched). A job still unfinished after ``STALE_AFTER`` (its
+    worker stopped) is marked failed and no longer holds the place."""
     with transaction.atomic():
         Urn.objects.select_for_update().filter(pk=urn.pk).first()  # one request at a time
-        current = DocumentJob.objects.filter(
+        unfinished = DocumentJob.objects.filter(
             kind=kind, urn=urn, status__in=[DocumentJob.Status.PENDING, DocumentJob.Status.RUNNING]
-        ).first()
+        )
+        unfinished.filter(created_at__lt=timezone.now() - STALE_AFTER).update(
+            status=DocumentJob.Status.FAILED, finished_at=timezone.now(),
+            message="Préparation interrompue : demandez à nouveau le document.",
+        )  # fmt: skip
+        current = unfinished.first()
         if current is not None:
             return current, False
         return DocumentJob.objects.create(
