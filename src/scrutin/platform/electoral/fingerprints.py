@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db.models import F, Max
 from django.utils import timezone
@@ -23,12 +24,14 @@ from .models import Elector, ListFingerprint, Urn
 Print = tuple[int, str]
 
 
-def urn_fingerprint(urn: Urn) -> Print:
-    """Count and fingerprint of an urn's list as stored now, computed from every row."""
+def urn_fingerprint(urn: Urn, electors: Any = None) -> Print:
+    """Count and fingerprint of an urn's list as stored now, computed from every row
+    (``electors``: the manager to read them with, a migration's historical one)."""
     digest = hashlib.sha256()
     count = 0
     rows = (
-        Elector.objects.filter(urn=urn)
+        (electors or Elector.objects)
+        .filter(urn_id=urn.id)
         .order_by(F("source_line").asc(nulls_last=True), "number")
         .values_list(*annex_electors.FIELDS)
     )
