@@ -86,6 +86,43 @@ class Web:
         with self.opener.open(req, timeout=60) as r:
             return str(r.read().decode())
 
+    def post_files(
+        self, path: str, fields: list[tuple[str, str]], files: dict[str, Path], page: str
+    ) -> bytes:
+        """A multipart form (the key files of the opening, the tally and the re-reading)."""
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token, page[:500]
+        boundary = "----scrutin-" + "7d41b2c9"
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in [("csrfmiddlewaretoken", token[1]), *fields]
+        ]
+        for name, file in files.items():
+            head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                    f'filename="{file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n')  # fmt: skip
+            parts.append(head.encode() + file.read_bytes() + b"\r\n")
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        req = urllib.request.Request(  # noqa: S310 - loopback test server
+            self.base + path, data=body, headers={
+                "Referer": self.base + path,
+                "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )  # fmt: skip
+        with self.opener.open(req, timeout=300) as r:
+            return bytes(r.read())
+
+    def keys(
+        self, path: str, station: dict[str, Any], page: str, *fields: tuple[str, str]
+    ) -> bytes:
+        """Posts the president's and the first assessor's key files with their codes."""
+        keys = station["dir"] / "cles"
+        return self.post_files(
+            path,
+            [*fields, ("code_president", CODES["president"]),
+             ("code_assesseur", CODES["assesseur-1"])],
+            {"cle_president": keys / "president.cle", "cle_assesseur": keys / "assesseur-1.cle"},
+            page,
+        )  # fmt: skip
+
 
 @contextmanager
 def station(tmp_path: Path, package: dict[str, Any]) -> Iterator[dict[str, Any]]:

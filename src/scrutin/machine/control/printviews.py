@@ -3,17 +3,22 @@ procès-verbal, results procès-verbal of each scrutin (:mod:`scrutin.machine.pr
 
 from __future__ import annotations
 
+import json
+
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from scrutin.machine.control import service
-from scrutin.machine.control.views import _context
+from scrutin.machine.control.views import _context, _may_read
+from scrutin.machine.core import files
+from scrutin.machine.core.machine import MachineError
+from scrutin.machine.core.tally import read_results
 from scrutin.machine.printouts import (
     PrintoutError,
     initialisation_pdf,
     preparation_pdf,
-    results_of,
+    results_pdf,
 )
 
 
@@ -46,10 +51,17 @@ def initialisation(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def results(request: HttpRequest, scrutin: str) -> HttpResponse:
+    """RT 19–21: like the results page, only for the holders who just showed their keys."""
     m = service.machine()
+    if scrutin not in {s.id for s in m.package.scrutins}:
+        return _refused(request, "Scrutin inconnu.")
+    if not _may_read(request):
+        return redirect("machine-results", scrutin=scrutin)
     try:
         with service.LOCK:
-            data = results_of(m.roots["interne"], scrutin)
-    except PrintoutError as exc:
+            doc = json.loads(read_results(m, scrutin))
+            machine_doc = json.loads(files.read(m.roots["interne"], files.MACHINE))
+        data = results_pdf(doc, machine_doc, m.package)
+    except (MachineError, PrintoutError) as exc:
         return _refused(request, str(exc))
     return _pdf(data, f"pv-{scrutin}-bureau-{m.package.bureau_number}.pdf")
