@@ -307,6 +307,19 @@ def initialisation_pdf(machine: Machine, checks: Sequence[selftest.Check] | None
         )
         rows.append([para(esc(s.title), "cell"), para(esc(_kind_title(s)), "cell"), number(n),
                      number(machine.stores[s.id].used), number(counters[s.id])])  # fmt: skip
+    if machine.state.phase == PREPARED:
+        state: list[Any] = [
+            table(rows, [46, 52, 30, 23, 23], right=(2, 3, 4)),
+            para("« Bulletins » : bulletins enregistrés dans la mémoire de la machine ; « Votants » "
+                 ": compteur des votes enregistrés. Tous deux doivent être à zéro. La liste complète "
+                 "des candidatures figure sur l'impression de la préparation, qui porte la même "
+                 "empreinte de paquet.", "note"),
+        ]  # fmt: skip
+    else:  # a reprint: the live counters are no longer the initial state
+        state = [para(f"Réimpression faite après l'ouverture du scrutin, le "
+                      f"{when(machine.now().isoformat(timespec='seconds'))} : l'état initial "
+                      f"ci-dessus est celui que l'autotest a constaté le {when(tested_at)}. Les "
+                      "compteurs actuels ne figurent pas sur ce procès-verbal.", "note")]  # fmt: skip
     verdict = ("<b>Autotest réussi</b> : la machine peut être ouverte avec la clé du président et "
                "celle d'un assesseur." if passed else
                "<b>Autotest en échec</b> : la machine ne peut pas être ouverte ; signalez-le à la "
@@ -319,11 +332,7 @@ def initialisation_pdf(machine: Machine, checks: Sequence[selftest.Check] | None
         pairs([("Horloge de la machine", when(tested_at)), ("Résultat", verdict)]),
         space(), _checks_table(lines),
         para("3. État initial (avant l'ouverture)", "h"),
-        _checks_table(initial), space(), table(rows, [46, 52, 30, 23, 23], right=(2, 3, 4)),
-        para("« Bulletins » : bulletins enregistrés dans la mémoire de la machine ; « Votants » : "
-             "compteur des votes enregistrés. Tous deux doivent être à zéro. La liste complète des "
-             "candidatures figure sur l'impression de la préparation, qui porte la même empreinte "
-             "de paquet.", "note"),
+        _checks_table(initial), space(), *state,
         *_signature_boxes(p, f"Fait à {esc(p.commune)}, le {when(tested_at)} (horloge de la "
                              "machine), par les membres du bureau, qui ont constaté l'état "
                              "ci-dessus avant l'ouverture du scrutin.", "4. Signatures"),

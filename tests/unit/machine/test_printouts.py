@@ -147,6 +147,20 @@ def test_rt_5_initialisation_pv(prepared: Callable[..., Machine], release: Path)
     assert squeeze("Autotest réussi") in journaled
 
 
+def test_rt_5_initialisation_pv_reprinted_after_the_opening(
+    prepared: Callable[..., Machine],
+) -> None:
+    """After votes, a reprint shows the initial state the self-test found, never live counters."""
+    m = prepared()
+    m.open("Claire Martin", "Paul Durand")
+    m.activate(1, ["municipales"])
+    vote(m, 1, "municipales", 0)
+    flat = squeeze(text_of(initialisation_pdf(m)))
+    assert squeeze("Réimpression faite après l'ouverture du scrutin") in flat
+    assert squeeze("Aucun bulletin dans la machine✓conforme") in flat
+    assert "Votants" not in flat
+
+
 def test_rt_5_initialisation_pv_needs_a_self_test(prepared: Callable[..., Machine]) -> None:
     m = prepared(tested=False)
     with pytest.raises(PrintoutError, match="Aucun autotest"):
