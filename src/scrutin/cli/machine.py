@@ -209,19 +209,14 @@ def print_pdf(
     what: Annotated[str, typer.Argument(metavar="preparation|initialisation|resultats")],
     out: Annotated[Path, typer.Argument(metavar="SORTIE.pdf")],
     internal: Annotated[Path, typer.Option("--interne", help="Mémoire interne (ou sa copie).")],
-    removable: Annotated[
-        Path | None,
-        typer.Option("--amovible", help="Support amovible (nécessaire pour l'initialisation)."),
-    ] = None,
     scrutin: Annotated[
         str | None, typer.Option("--scrutin", help="Code du scrutin (pour « resultats »).")
     ] = None,
 ) -> None:
     """Imprime la préparation, le procès-verbal d'initialisation ou celui des résultats (PDF)."""
-    from scrutin.machine.core.machine import Machine, MachineError
     from scrutin.machine.printouts import (
         PrintoutError,
-        initialisation_pdf,
+        initialisation_of,
         package_of,
         preparation_pdf,
         results_of,
@@ -233,16 +228,14 @@ def print_pdf(
         if what == "preparation":
             data = preparation_pdf(package_of(internal))
         elif what == "initialisation":
-            if removable is None:
-                raise _fail("l'initialisation se lit sur les deux supports : ajoutez --amovible.")
-            data = initialisation_pdf(Machine(internal, removable))
+            data = initialisation_of(internal)  # read only: the control module may run
         else:
             if scrutin is None:
                 raise _fail(
                     "précisez le scrutin : --scrutin CODE (voir l'impression de la préparation)."
                 )
             data = results_of(internal, scrutin)
-    except (files.PreparationError, PrintoutError, PackageError, MachineError) as exc:
+    except (files.PreparationError, PrintoutError, PackageError) as exc:
         raise _fail(str(exc)) from None
     out.write_bytes(data)
     typer.echo(f"Écrit : {out}")

@@ -34,6 +34,7 @@ from scrutin.crypto.encoding import fingerprint
 from scrutin.crypto.signing import InvalidSignature, verify_document
 from scrutin.frenchdates import DAYS, MONTHS
 from scrutin.machine.core import files, selftest, tally
+from scrutin.machine.core.journal import Entry, JournalError, read_entries
 from scrutin.machine.core.machine import PARIS, PREPARED, Machine
 from scrutin.machine.core.package import ROLES, Package, Scrutin, parse_package
 from scrutin.pdf import (
@@ -254,10 +255,17 @@ def preparation_pdf(package: Package) -> bytes:
 # --- initialisation (RT 5) -------------------------------------------------------------------
 
 
-def last_selftest(machine: Machine) -> tuple[str, list[selftest.Check]] | None:
+INITIAL_STATE = ("Aucun bulletin dans la machine", "Compteurs de votes à zéro",
+                 "Candidatures identiques au paquet préparé")  # fmt: skip
+"""The labels of :func:`selftest.initial_state`'s three checks (RT 5), as journaled."""
+NO_SELFTEST = ("Aucun autotest n'a été fait avant l'ouverture : lancez l'autotest, puis imprimez "
+               "le procès-verbal d'initialisation.")  # fmt: skip
+
+
+def last_selftest(entries: Sequence[Entry]) -> tuple[str, list[selftest.Check]] | None:
     """The time and lines of the last self-test made before the opening (from the journal)."""
     found = None
-    for e in machine.journal.entries:
+    for e in entries:
         if e.event == "vote:open":
             break
         if e.event == "machine:selftest":
@@ -277,49 +285,65 @@ def _checks_table(checks: Sequence[selftest.Check]) -> Any:
 
 
 def initialisation_pdf(machine: Machine, checks: Sequence[selftest.Check] | None = None) -> bytes:
-    """RT 5: the initialisation procès-verbal of a machine before the opening.
+    """RT 5: the initialisation procès-verbal of a machine.
 
     ``checks``: the self-test just run; by default the last one journaled before the opening.
-    Before the opening the three checks of the initial state are made again on the spot.
+    Before the opening the three checks of the initial state are made again on the spot and the
+    stores and counters shown; after it, a reprint shows what the self-test found.
     """
     p = machine.package
     tested_at = machine.now().isoformat(timespec="seconds")
     if checks is None:
-        last = last_selftest(machine)
+        last = last_selftest(machine.journal.entries)
         if last is None:
-            raise PrintoutError("Aucun autotest n'a été fait avant l'ouverture : lancez l'autotest, "
-                                "puis imprimez le procès-verbal d'initialisation.")  # fmt: skip
+            raise PrintoutError(NO_SELFTEST)
         tested_at, checks = last
-    labels = {c.label for c in selftest.initial_state(machine)}
-    if machine.state.phase == PREPARED:
-        initial = selftest.initial_state(machine)
-    else:
-        initial = [c for c in checks if c.label in labels]
-    lines = [c for c in checks if c.label not in labels]
-    passed = all(c.ok for c in [*lines, *initial]) and len(initial) == len(labels)
+    if machine.state.phase != PREPARED:
+        now = when(machine.now().isoformat(timespec="seconds"))
+        return _initialisation(p, tested_at, checks, [para(
+            f"Réimpression faite après l'ouverture du scrutin, le {now} : l'état initial ci-dessus "
+            f"est celui que l'autotest a constaté le {when(tested_at)}. Les compteurs actuels ne "
+            "figurent pas sur ce procès-verbal.", "note")])  # fmt: skip
+    initial = selftest.initial_state(machine)
+    checks = [c for c in checks if c.label not in INITIAL_STATE] + initial
     counters = machine.counters()
     rows: list[list[Any]] = [["Scrutin", "Mode de scrutin", "Candidatures", "Bulletins", "Votants"]]
     for s in p.scrutins:
-        n = (
-            sum(len(b.choices) for b in s.ballots)
-            if s.kind is not Kind.REFERENDUM
-            else len(s.ballots)
-        )
+        n = len(s.ballots) if s.kind is Kind.REFERENDUM else sum(len(b.choices) for b in s.ballots)
         rows.append([para(esc(s.title), "cell"), para(esc(_kind_title(s)), "cell"), number(n),
                      number(machine.stores[s.id].used), number(counters[s.id])])  # fmt: skip
-    if machine.state.phase == PREPARED:
-        state: list[Any] = [
-            table(rows, [46, 52, 30, 23, 23], right=(2, 3, 4)),
-            para("« Bulletins » : bulletins enregistrés dans la mémoire de la machine ; « Votants » "
-                 ": compteur des votes enregistrés. Tous deux doivent être à zéro. La liste complète "
-                 "des candidatures figure sur l'impression de la préparation, qui porte la même "
-                 "empreinte de paquet.", "note"),
-        ]  # fmt: skip
-    else:  # a reprint: the live counters are no longer the initial state
-        state = [para(f"Réimpression faite après l'ouverture du scrutin, le "
-                      f"{when(machine.now().isoformat(timespec='seconds'))} : l'état initial "
-                      f"ci-dessus est celui que l'autotest a constaté le {when(tested_at)}. Les "
-                      "compteurs actuels ne figurent pas sur ce procès-verbal.", "note")]  # fmt: skip
+    return _initialisation(p, tested_at, checks, [
+        table(rows, [46, 52, 30, 23, 23], right=(2, 3, 4)),
+        para("« Bulletins » : bulletins enregistrés dans la mémoire de la machine ; « Votants » : "
+             "compteur des votes enregistrés. Tous deux doivent être à zéro. La liste complète des "
+             "candidatures figure sur l'impression de la préparation, qui porte la même empreinte "
+             "de paquet.", "note"),
+    ])  # fmt: skip
+
+
+def initialisation_of(root: Path) -> bytes:
+    """The initialisation procès-verbal from a storage root, read only (package and journal):
+    safe while the control module runs, which alone writes the journal."""
+    package = package_of(root)
+    try:
+        entries, _ = read_entries(root / files.JOURNAL)
+    except JournalError as exc:
+        raise PrintoutError(f"Journal illisible : {exc}") from None
+    last = last_selftest(entries)
+    if last is None:
+        raise PrintoutError(NO_SELFTEST)
+    tested_at, checks = last
+    return _initialisation(package, tested_at, checks, [para(
+        "Procès-verbal établi d'après le journal de la machine : l'état initial ci-dessus est "
+        f"celui que l'autotest a constaté le {when(tested_at)}.", "note")])  # fmt: skip
+
+
+def _initialisation(
+    p: Package, tested_at: str, checks: Sequence[selftest.Check], state: list[Any]
+) -> bytes:
+    initial = [c for c in checks if c.label in INITIAL_STATE]
+    lines = [c for c in checks if c.label not in INITIAL_STATE]
+    passed = all(c.ok for c in checks) and len(initial) == len(INITIAL_STATE)
     verdict = ("<b>Autotest réussi</b> : la machine peut être ouverte avec la clé du président et "
                "celle d'un assesseur." if passed else
                "<b>Autotest en échec</b> : la machine ne peut pas être ouverte ; signalez-le à la "

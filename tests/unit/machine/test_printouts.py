@@ -28,7 +28,9 @@ from scrutin.machine.core import files, selftest, tally
 from scrutin.machine.core.machine import PARIS, Machine
 from scrutin.machine.core.package import Package, parse_package
 from scrutin.machine.printouts import (
+    INITIAL_STATE,
     PrintoutError,
+    initialisation_of,
     initialisation_pdf,
     preparation_pdf,
     results_of,
@@ -161,10 +163,16 @@ def test_rt_5_initialisation_pv_reprinted_after_the_opening(
     assert "Votants" not in flat
 
 
+def test_rt_5_initial_state_labels_are_the_self_tests(prepared: Callable[..., Machine]) -> None:
+    assert tuple(c.label for c in selftest.initial_state(prepared(tested=False))) == INITIAL_STATE
+
+
 def test_rt_5_initialisation_pv_needs_a_self_test(prepared: Callable[..., Machine]) -> None:
     m = prepared(tested=False)
     with pytest.raises(PrintoutError, match="Aucun autotest"):
         initialisation_pdf(m)
+    with pytest.raises(PrintoutError, match="Aucun autotest"):
+        initialisation_of(m.roots["amovible"])
 
 
 def results_doc(p: Package, scrutin_id: str, votes: list[int], blank: int) -> dict[str, Any]:
@@ -293,9 +301,11 @@ def test_rt_3_5_19_scrutin_machine_print(
     done = run("preparation", str(out), "--interne", internal)
     assert done.exit_code == 0, done.output
     assert m.package.fingerprint in squeeze(text_of(out.read_bytes()))
-    assert run("initialisation", str(out), "--interne", internal).exit_code == 2
-    done = run("initialisation", str(out), "--interne", internal, "--amovible", removable)
+    journal = (m.roots["interne"] / files.JOURNAL).read_bytes()
+    done = run("initialisation", str(out), "--interne", internal)
     assert done.exit_code == 0 and "Autotestréussi" in squeeze(text_of(out.read_bytes()))
+    assert squeeze("établi d'après le journal de la machine") in squeeze(text_of(out.read_bytes()))
+    assert (m.roots["interne"] / files.JOURNAL).read_bytes() == journal, "read only"
     m.open("Claire Martin", "Paul Durand")
     m.block_all()
     refused = run("resultats", str(out), "--interne", internal, "--scrutin", "municipales")
