@@ -140,6 +140,7 @@ def test_rt_68_after_a_crash_the_bureau_knows_whether_the_vote_was_stored(
     last = again.journal.entries[-1]
     assert last.event == ("vote:stored" if stored else "vote:lost")
     assert "avait été enregistré" in last.text if stored else "n'avait pas été" in last.text
+    assert again.notices == [last.text]  # shown to the bureau on the control page
     assert again.counters()["municipales"] == int(stored)
     act = again.state.terminals[1].activation
     assert act is not None and ("municipales" in act.voted) is stored

@@ -62,8 +62,7 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "terminals": terminals,
         "counters": [(s, m.counters()[s.id]) for s in p.scrutins],
         "PREPARED": PREPARED, "OPEN": OPEN, "CLOSED": CLOSED, "TALLIED": TALLIED,
-        "recovered": [e.text for e in m.journal.entries if e.event in {"vote:lost", "store:recover"}][-5:]
-        + [e.text for e in m.journal.entries if e.event == "vote:stored" and e.data.get("recovered")][-5:],
+        "recovered": m.notices,
         **extra,
     }  # fmt: skip
 

@@ -121,7 +121,11 @@ class Machine:
                     f"{report.cleared} écriture(s) interrompue(s) effacée(s)."
                 )
         self.state = self._replay()
+        before = len(self.journal.entries)
         self._reconcile()
+        self.notices = [e.text for e in self.journal.entries[before:]]
+        """What this start-up found and settled (interrupted vote, repaired copies), for the
+        control page (RT 68, 69); the journal keeps every earlier one."""
 
     # --- time ---------------------------------------------------------------------------------
 
