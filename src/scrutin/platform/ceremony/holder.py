@@ -86,7 +86,9 @@ def holder_page(request: HttpRequest, code: str) -> HttpResponse:
             raw = read_upload(upload, MAX_MESSAGE)
             messages.success(request, services.receive(code, request.user, raw))
         except TooLarge:
-            messages.error(request, "Ce fichier est trop volumineux pour un message de la cérémonie.")
+            messages.error(
+                request, "Ce fichier est trop volumineux pour un message de la cérémonie."
+            )
         except Refused as exc:
             messages.error(request, str(exc))
         return redirect("ceremony:holder", code=code)
