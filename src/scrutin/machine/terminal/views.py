@@ -29,6 +29,11 @@ def _state() -> dict[str, Any]:
         return {"link_error": str(exc)}
 
 
+def _out_of_service(request: HttpRequest, exc: LinkError) -> HttpResponse:
+    """The link failed: the terminal says so and does nothing (RT 53)."""
+    return render(request, "machine/terminal_home.html", {"state": {"link_error": str(exc)}})
+
+
 def _font(state: dict[str, Any]) -> int:
     size = state.get("font_size", 24)
     return size if isinstance(size, int) and 16 <= size <= 64 else 24
@@ -62,7 +67,7 @@ def token(request: HttpRequest) -> HttpResponse:
     try:
         answer = client.call("token", code=request.POST.get("jeton", "")[:40])
     except LinkError as exc:
-        return render(request, "machine/terminal_home.html", {"state": {"link_error": str(exc)}})
+        return _out_of_service(request, exc)
     if "error" in answer:
         return render(
             request, "machine/terminal_home.html",
@@ -111,7 +116,7 @@ def ballot(request: HttpRequest, scrutin: str) -> HttpResponse:
     try:
         details = client.scrutin(scrutin)
     except LinkError as exc:
-        return render(request, "machine/terminal_home.html", {"state": {"link_error": str(exc)}})
+        return _out_of_service(request, exc)
     context: dict[str, Any] = {"details": details, "font": _font(state), "state": state}
     if request.method == "POST":
         vectors, errors = _selection(details, request.POST)
@@ -136,7 +141,7 @@ def _cast(
     try:
         answer = client.call("cast", scrutin=details["id"], ballot=encrypted)
     except LinkError as exc:
-        return render(request, "machine/terminal_home.html", {"state": {"link_error": str(exc)}})
+        return _out_of_service(request, exc)
     if "error" in answer:
         return render(
             request, "machine/terminal_home.html",
