@@ -153,7 +153,7 @@ def station(tmp_path: Path, package: dict[str, Any]) -> Iterator[dict[str, Any]]
     try:
         for proc, port in zip(procs, ports, strict=True):
             wait_up(f"http://127.0.0.1:{port}/", proc)
-        yield {"dir": tmp_path, "control": control_url,
+        yield {"dir": tmp_path, "control": control_url, "pids": [p.pid for p in procs],
                "terminals": {n: f"http://127.0.0.1:{ports[n]}" for n in terminals}}  # fmt: skip
     finally:
         stop(procs)

@@ -326,3 +326,49 @@ def test_rt_1_54_the_town_hall_builds_the_package_in_a_form(chromium: Any, tmp_p
         ctx.close()
     finally:
         stop([proc])
+
+
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the gunicorn master and its workers), from /proc."""
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        for task in Path(f"/proc/{p}/task").iterdir():
+            children = (task / "children").read_text().split()
+            todo.extend(int(c) for c in children)
+    return tree
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def _listening(inodes: set[str]) -> list[str]:
+    """Local addresses of the TCP/UDP sockets among ``inodes`` that listen or are bound."""
+    found = []
+    for table in ("tcp", "tcp6", "udp", "udp6"):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if inode in inodes and (state == "0A" or table.startswith("udp")):
+                found.append(f"{table} {local}")
+    return found
+
+
+def test_rt_73_the_machine_listens_on_loopback_only(polling_station: dict[str, Any]) -> None:
+    """No remote maintenance: every socket the control module and the terminals listen on is
+    bound to 127.0.0.1 (0100007F in /proc/net/tcp), none on another address or in UDP."""
+    pids = [p for root in polling_station["pids"] for p in _process_tree(root)]
+    inodes = set().union(*(_socket_inodes(p) for p in pids))
+    listening = _listening(inodes)
+    assert len(listening) >= 3, listening  # the control module and two terminals
+    assert all(a.startswith("tcp 0100007F:") for a in listening), listening
