@@ -5,9 +5,12 @@ server-rendered forms."""
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -124,6 +127,18 @@ class Web:
         )  # fmt: skip
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a gunicorn master and its workers), from /proc."""
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+    return tree
+
+
 @contextmanager
 def station(tmp_path: Path, package: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """A prepared, running polling station for ``package`` (its ``release_key`` is set here)."""
@@ -141,10 +156,20 @@ def station(tmp_path: Path, package: dict[str, Any]) -> Iterator[dict[str, Any]]
     terminals = range(1, int(package.get("terminals", 1)) + 1)
     ports = [free_port() for _ in range(len(terminals) + 1)]
     control_url = f"http://127.0.0.1:{ports[0]}"
-    procs = [
-        start(["machine", "control", "--interne", "interne", "--amovible", "amovible",
-               "--port", str(ports[0]), "--manifeste", "manifeste.json"], tmp_path, tmp_path / "controle.log")
-    ]  # fmt: skip
+    control = ["machine", "control", "--interne", "interne", "--amovible", "amovible",
+               "--port", str(ports[0]), "--manifeste", "manifeste.json"]  # fmt: skip
+    procs = [start(control, tmp_path, tmp_path / "controle.log")]
+
+    def power_cut_control() -> None:
+        """SIGKILL every process of the control module at once, as a power cut would, then
+        start it again on the same supports (RT 57, 68, 69)."""
+        for pid in reversed(process_tree(procs[0].pid)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        procs[0].wait(timeout=20)
+        procs[0] = start(control, tmp_path, tmp_path / "controle.log")
+        wait_up(control_url + "/", procs[0])
+
     for n in terminals:
         procs.append(
             start(["machine", "terminal", "--numero", str(n), "--cle-liaison", "interne/link.key",
@@ -154,6 +179,7 @@ def station(tmp_path: Path, package: dict[str, Any]) -> Iterator[dict[str, Any]]
         for proc, port in zip(procs, ports, strict=True):
             wait_up(f"http://127.0.0.1:{port}/", proc)
         yield {"dir": tmp_path, "control": control_url, "pids": [p.pid for p in procs],
+               "power_cut_control": power_cut_control,
                "terminals": {n: f"http://127.0.0.1:{ports[n]}" for n in terminals}}  # fmt: skip
     finally:
         stop(procs)

@@ -24,7 +24,17 @@ from typing import Any
 
 import pytest
 
-from .machine_station import Web, free_port, open_with_keys, run, start, station, stop, wait_up
+from .machine_station import (
+    Web,
+    free_port,
+    open_with_keys,
+    process_tree,
+    run,
+    start,
+    station,
+    stop,
+    wait_up,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -328,18 +338,6 @@ def test_rt_1_54_the_town_hall_builds_the_package_in_a_form(chromium: Any, tmp_p
         stop([proc])
 
 
-def _process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (the gunicorn master and its workers), from /proc."""
-    tree, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        tree.append(p)
-        for task in Path(f"/proc/{p}/task").iterdir():
-            children = (task / "children").read_text().split()
-            todo.extend(int(c) for c in children)
-    return tree
-
-
 def _socket_inodes(pid: int) -> set[str]:
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
@@ -367,7 +365,7 @@ def _listening(inodes: set[str]) -> list[str]:
 def test_rt_73_the_machine_listens_on_loopback_only(polling_station: dict[str, Any]) -> None:
     """No remote maintenance: every socket the control module and the terminals listen on is
     bound to 127.0.0.1 (0100007F in /proc/net/tcp), none on another address or in UDP."""
-    pids = [p for root in polling_station["pids"] for p in _process_tree(root)]
+    pids = [p for root in polling_station["pids"] for p in process_tree(root)]
     inodes = set().union(*(_socket_inodes(p) for p in pids))
     listening = _listening(inodes)
     assert len(listening) >= 3, listening  # the control module and two terminals

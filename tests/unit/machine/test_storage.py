@@ -187,3 +187,23 @@ def test_rt_66_first_ballot_lands_anywhere(tmp_path: Path) -> None:
         (tmp_path / f"s{k}.slots").unlink()
     counts = [landed.count(i) for i in range(8)]
     assert min(counts) > 5, counts
+
+
+def test_rt_9_68_a_vote_stored_just_before_the_cut_releases_the_terminal_at_restart(
+    prepared: Callable[..., Machine],
+) -> None:
+    from scrutin.record.writer import ballot_line
+
+    m = prepared()
+    m.open("Claire Martin", "Paul Durand")
+    m.activate(1, ["municipales"])
+    ballot = json.loads(_cast(m, 1, "municipales"))
+    ids = {"terminal": 1, "activation": 1, "scrutin": "municipales"}
+    m.log("vote:pending", "électeur", "…", **ids)
+    m.stores["municipales"].put(ballot_line(ballot))
+    m.log("vote:stored", "électeur", "…", **ids)  # the power goes before the deactivation
+    for s in m.stores.values():
+        s.close()
+    again = Machine(*m.roots.values())
+    assert not again.state.terminals[1].active and again.counters()["municipales"] == 1
+    assert "reprise" in again.journal.entries[-1].text

@@ -225,6 +225,12 @@ class Machine:
                     terminal=t.number, activation=act.number, scrutin=sid,
                 )  # fmt: skip
             act.pending = None
+        for t in self.state.terminals.values():
+            if t.activation is not None and not t.activation.remaining:
+                # The power went between the last vote's storage and the deactivation (RT 9).
+                self._deactivate(
+                    t.number, "reprise, l'électeur avait voté pour chacun de ses scrutins"
+                )
         for sid, store in self.stores.items():
             if store.used != self.state.stored[sid]:
                 raise MachineError(
