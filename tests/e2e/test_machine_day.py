@@ -87,6 +87,28 @@ def vote_in_browser(term: Any, url: str, choices: dict[str, str]) -> None:
             term.click("a:has-text('Continuer')")
 
 
+def test_rt_11_39_the_voter_changes_the_choice_from_the_recap(
+    polling_station: dict[str, Any],
+) -> None:
+    president = Web(polling_station["control"])
+    term = Web(polling_station["terminals"][1])
+    term.get("/")
+    president.post("/autotest/", [], president.get("/"))
+    assert (
+        "Scrutin ouvert" in president.keys("/ouvrir/", polling_station, president.get("/")).decode()
+    )
+    president.post("/terminal/1/activer/", [("scrutin", "municipales")], president.get("/"))
+    page = term.get("/scrutin/municipales/")
+    recap = term.post("/scrutin/municipales/", [("q-municipales", "l1"), ("step", "recap")], page)
+    assert "Liste Avenir" in recap and "Vérifiez votre choix" in recap
+    back = term.post("/scrutin/municipales/", [("q-municipales", "l1"), ("step", "edit")], recap)
+    assert re.search(r'value="l1" checked', back)  # the ballot again, the first choice ticked
+    recap = term.post("/scrutin/municipales/", [("q-municipales", "l3"), ("step", "recap")], back)
+    assert "Liste Renouveau" in recap and "Liste Avenir" not in recap
+    done = term.post("/scrutin/municipales/", [("q-municipales", "l3"), ("step", "confirm")], recap)
+    assert "Votre vote est enregistré" in done
+
+
 def vote_over_http(url: str, choices: dict[str, str]) -> None:
     web = Web(url)
     for scrutin, choice in choices.items():

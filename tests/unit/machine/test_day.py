@@ -208,3 +208,23 @@ def test_rt_17_the_closing_seals_the_ballots_and_the_tally_refuses_a_changed_fil
     path.write_bytes(lines[0])
     with pytest.raises(MachineError, match="modifié"):
         tally_scrutin(again, "municipales", *held(again, key_files))
+
+
+def test_rt_6_46_the_bureau_sets_the_clock_before_the_opening_only(
+    prepared: Callable[..., Machine],
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    real = datetime(2027, 3, 14, 6, 50, tzinfo=UTC)
+    m = prepared(now=lambda: real)
+    wanted = datetime(2027, 3, 14, 7, 58, 30, tzinfo=UTC)
+    m.set_clock(wanted, "président")
+    assert m.now() == wanted  # the journal and every document now use the bureau's time
+    assert Machine(*m.roots.values(), now=lambda: real).now() == wanted  # kept after a restart
+    with pytest.raises(MachineError, match="fuseau"):
+        m.set_clock(datetime(2027, 3, 14, 8, 0), "président")
+    with pytest.raises(MachineError, match="plus d'un an"):
+        m.set_clock(wanted + timedelta(days=500), "président")
+    m.open("Claire Martin", "Paul Durand")
+    with pytest.raises(MachineError, match="horloge"):
+        m.set_clock(wanted, "président")
