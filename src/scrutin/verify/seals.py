@@ -485,7 +485,8 @@ def code_files(root: Path) -> dict[str, str]:
     return files
 
 
-def _differences(sealed: dict[str, str], found: dict[str, str]) -> list[str]:
+def differences(sealed: dict[str, str], found: dict[str, str]) -> list[str]:
+    """Each file changed, added or missing between two ``{path: SHA-256}`` lists, in French."""
     out = [f"{p} modifié" for p in sorted(sealed.keys() & found.keys()) if sealed[p] != found[p]]
     out += [f"{p} ajouté" for p in sorted(found.keys() - sealed.keys())]
     out += [f"{p} absent" for p in sorted(sealed.keys() - found.keys())]
@@ -498,7 +499,7 @@ def _check_code(report: Report, last: dict[str, Any], path: Path) -> None:
         report.fail("Code de la plate-forme", f"{path} : répertoire introuvable")
         return
     found = code_files(root)
-    problems = _differences(last["code"]["files"], found)
+    problems = differences(last["code"]["files"], found)
     detail = f"{len(found)} fichiers de {root} identiques au scellement n° {last['sequence']}"
     _conclude(report, "Code de la plate-forme", problems, detail)
 
@@ -513,9 +514,7 @@ def _check_site(report: Report, last: dict[str, Any], site: str) -> None:
             found[name] = hashlib.sha256(fetch(url)).hexdigest()
         except Malformed as exc:
             problems.append(str(exc))
-    problems += [
-        p for p in _differences(last["assets"]["files"], found) if not p.endswith("absent")
-    ]
+    problems += [p for p in differences(last["assets"]["files"], found) if not p.endswith("absent")]
     detail = (
         f"{len(found)} ressources servies par {site} identiques au scellement n° {last['sequence']}"
     )

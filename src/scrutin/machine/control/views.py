@@ -40,6 +40,7 @@ DONE = {
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     m = service.machine()
     p = m.package
+    counts = m.counters()
     terminals = []
     for n, t in m.state.terminals.items():
         if t.blocked:
@@ -60,7 +61,7 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "phase_label": PHASE_LABELS[m.state.phase],
         "now": m.now(),
         "terminals": terminals,
-        "counters": [(s, m.counters()[s.id]) for s in p.scrutins],
+        "counters": [(s, counts[s.id]) for s in p.scrutins],
         "PREPARED": PREPARED, "OPEN": OPEN, "CLOSED": CLOSED, "TALLIED": TALLIED,
         "recovered": m.notices,
         **extra,

@@ -333,8 +333,7 @@ class Machine:
 
     def ballot_params(self, terminal: int, scrutin: str) -> ElectionParameters:
         """What the terminal encrypts with, once it is active for this scrutin."""
-        act = self._active(terminal, scrutin)
-        del act
+        self._active(terminal, scrutin)
         return self.params[scrutin]
 
     def _active(self, terminal: int, scrutin: str) -> Activation:

@@ -27,7 +27,7 @@ from scrutin.crypto.signing import public_key_hex, sign_document
 from scrutin.machine.core.closing import seal_path
 from scrutin.machine.core.journal import read_entries
 from scrutin.machine.core.machine import Machine
-from scrutin.verify.seals import code_files, files_digest
+from scrutin.verify.seals import code_files, differences, files_digest
 
 RELEASE_FORMAT = "scrutin-machine-release/v1"
 MAX_MANIFEST = 5_000_000
@@ -75,12 +75,7 @@ def check_code(manifest_path: Path | None, release_key: str | None) -> Check:
     except (OSError, ValueError, KeyError, TypeError, nacl.exceptions.BadSignatureError):
         return Check(label, False, "manifeste de version illisible ou signature invalide")
     found = code_files(package_root())
-    sealed: dict[str, str] = doc["files"]
-    problems = [
-        f"{p} modifié" for p in sorted(sealed.keys() & found.keys()) if sealed[p] != found[p]
-    ]
-    problems += [f"{p} ajouté" for p in sorted(found.keys() - sealed.keys())]
-    problems += [f"{p} absent" for p in sorted(sealed.keys() - found.keys())]
+    problems = differences(doc["files"], found)
     if problems:
         shown = ", ".join(problems[:5]) + (" …" if len(problems) > 5 else "")
         return Check(label, False, f"{len(problems)} différence(s) : {shown}")
