@@ -5,10 +5,11 @@
 # poppler-utils: pdftoppm, to look at the procès-verbal golden file (docs/fr/proces-verbal.md);
 # firefox-esr, webkit2gtk-driver (WebKitWebDriver and WebKitGTK's MiniBrowser) and xvfb (WebKitGTK
 # has no headless mode): the end-to-end tests in Firefox and WebKit (CCTP 4.2.4.1).
+# iproute2: the voting machine's isolation test brings up the loopback of a new network namespace (RT 73).
 set -euo pipefail
 need=()
 for pkg in libsodium23 chromium firefox-esr webkit2gtk-driver xvfb postgresql-client nodejs npm \
-           fonts-dejavu-core poppler-utils; do
+           fonts-dejavu-core poppler-utils iproute2; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 # Debian's npm package is not needed when a node with npm is already on the PATH.

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -160,26 +160,43 @@ def station(tmp_path: Path, package: dict[str, Any]) -> Iterator[dict[str, Any]]
                "--port", str(ports[0]), "--manifeste", "manifeste.json"]  # fmt: skip
     procs = [start(control, tmp_path, tmp_path / "controle.log")]
 
-    def power_cut_control() -> None:
+    def power_cut_control(while_off: Callable[[], None] | None = None) -> None:
         """SIGKILL every process of the control module at once, as a power cut would, then
-        start it again on the same supports (RT 57, 68, 69)."""
+        start it again on the same supports (RT 57, 68, 69); ``while_off`` runs in between
+        (a damaged medium)."""
         for pid in reversed(process_tree(procs[0].pid)):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         procs[0].wait(timeout=20)
+        if while_off is not None:
+            while_off()
         procs[0] = start(control, tmp_path, tmp_path / "controle.log")
         wait_up(control_url + "/", procs[0])
 
+    def terminal_args(n: int, port: int) -> list[str]:
+        return ["machine", "terminal", "--numero", str(n), "--cle-liaison", "interne/link.key",
+                "--port", str(port), "--controle", control_url]  # fmt: skip
+
     for n in terminals:
-        procs.append(
-            start(["machine", "terminal", "--numero", str(n), "--cle-liaison", "interne/link.key",
-                   "--port", str(ports[n]), "--controle", control_url], tmp_path, tmp_path / f"terminal{n}.log")
-        )  # fmt: skip
+        procs.append(start(terminal_args(n, ports[n]), tmp_path, tmp_path / f"terminal{n}.log"))
+
+    def replace_terminal(n: int) -> str:
+        """Terminal ``n`` breaks down (every process killed) and a spare computer takes its
+        place with the same number, on another port; returns the new terminal's address."""
+        for pid in reversed(process_tree(procs[n].pid)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        procs[n].wait(timeout=20)
+        port = free_port()
+        procs[n] = start(terminal_args(n, port), tmp_path, tmp_path / f"terminal{n}-bis.log")
+        wait_up(f"http://127.0.0.1:{port}/", procs[n])
+        return f"http://127.0.0.1:{port}"
+
     try:
         for proc, port in zip(procs, ports, strict=True):
             wait_up(f"http://127.0.0.1:{port}/", proc)
         yield {"dir": tmp_path, "control": control_url, "pids": [p.pid for p in procs],
-               "power_cut_control": power_cut_control,
+               "power_cut_control": power_cut_control, "replace_terminal": replace_terminal,
                "terminals": {n: f"http://127.0.0.1:{ports[n]}" for n in terminals}}  # fmt: skip
     finally:
         stop(procs)

@@ -91,6 +91,12 @@ class State:
     token_failures: dict[int, int] = field(default_factory=dict)
 
 
+def _copies(names: set[str]) -> str:
+    """The supports named for the bureau: « mémoire interne », « support amovible »."""
+    label = {"interne": "de la mémoire interne", "amovible": "du support amovible"}
+    return " et ".join(label.get(n, n) for n in sorted(names))
+
+
 class Machine:
     """A prepared machine, loaded from its two storage roots."""
 
@@ -115,11 +121,25 @@ class Machine:
                 {n: r / files.slots(s.id) for n, r in self.roots.items()}, label
             )
             self.stores[s.id] = store
+            if report.rebuilt:
+                self.recovered.append(
+                    f"Scrutin « {s.title} » : copie des bulletins {_copies(report.rebuilt)} "
+                    "incomplète (tronquée ou absente), reconstituée depuis l'autre copie."
+                )
             if report.repaired or report.cleared:
                 self.recovered.append(
                     f"Scrutin « {s.title} » : {report.repaired} emplacement(s) recopié(s), "
-                    f"{report.cleared} écriture(s) interrompue(s) effacée(s)."
+                    f"{report.cleared} écriture(s) interrompue(s) effacée(s)"
+                    + (
+                        f" ; copie endommagée : {_copies(report.damaged_copies)}."
+                        if report.damaged_copies
+                        else "."
+                    )
                 )
+        for name in self.journal.repaired:
+            self.recovered.append(
+                f"Journal : copie {_copies({name})} interrompue ou incomplète, remise en état depuis l'autre copie."
+            )
         self.state = self._replay()
         before = len(self.journal.entries)
         self._reconcile()

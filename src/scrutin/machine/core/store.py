@@ -60,10 +60,11 @@ class Recovery:
     repaired: int = 0
     cleared: int = 0
     damaged_copies: set[str] = field(default_factory=set)
+    rebuilt: set[str] = field(default_factory=set)
 
     @property
     def clean(self) -> bool:
-        return not (self.repaired or self.cleared or self.damaged_copies)
+        return not (self.repaired or self.cleared or self.damaged_copies or self.rebuilt)
 
 
 def _header(layout: Layout, label: bytes) -> bytes:
@@ -149,6 +150,56 @@ class SlotFile:
             yield i, state, payload
 
 
+def _read_head(path: Path) -> tuple[bytes, int]:
+    try:
+        with path.open("rb") as f:
+            return f.read(HEADER), os.fstat(f.fileno()).st_size
+    except FileNotFoundError:
+        return b"", -1
+    except OSError as exc:
+        raise StoreError(f"Le fichier des bulletins {path} est illisible ({exc}).") from exc
+
+
+def _rebuild_truncated(paths: dict[str, Path], label: bytes) -> set[str]:
+    """Names of the copies found shorter than their layout (or with a cut header) while another
+    copy is whole: each is given back its header and its full size (the lost slots read as empty
+    until :meth:`SlotStore.recover` copies them). A longer file, a foreign label or a damaged
+    header in every copy is left to :meth:`SlotFile.open` to refuse."""
+    heads = {name: _read_head(p) for name, p in paths.items()}
+    whole = {}
+    for name, (head, size) in heads.items():
+        if len(head) == HEADER and head.startswith(MAGIC):
+            slot_size, slots = struct.unpack_from(">II", head, len(MAGIC))
+            if head == _header(Layout(slot_size, slots), label) and size == Layout(
+                slot_size, slots
+            ).offset(slots):
+                whole[name] = (head, Layout(slot_size, slots))
+    if not whole:
+        return set()
+    head, layout = next(iter(whole.values()))
+    full = layout.offset(layout.slots)
+    rebuilt = set()
+    for name, (own, size) in heads.items():
+        if name in whole or size >= full:
+            continue
+        # a cut copy: its bytes are a prefix of what it held (a cut header is a prefix too)
+        if len(own) < HEADER and own != head[: len(own)]:
+            continue
+        if len(own) == HEADER and own != head:
+            continue  # another election's or a modified header: refused by SlotFile.open
+        fd = os.open(paths[name], os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if len(own) < HEADER:
+                os.pwrite(fd, head, 0)
+            os.ftruncate(fd, full)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _fsync_dir(paths[name].parent)
+        rebuilt.add(name)
+    return rebuilt
+
+
 class SlotStore:
     """Both copies of one scrutin's ballots. Writes are serialised by the caller (the control
     module is the only writer), which is what lets a restart tell whether an interrupted vote was
@@ -170,12 +221,19 @@ class SlotStore:
 
     @classmethod
     def open(cls, paths: dict[str, Path], label: bytes) -> tuple[SlotStore, Recovery]:
+        """Open both copies; a copy cut short (power cut during a copy, damaged medium) is
+        rebuilt to its full size from the other one's header, then :meth:`recover` copies its
+        missing slots across (RT 69). Only when no copy is whole enough to read is it refused."""
+        rebuilt = _rebuild_truncated(paths, label)
         copies = {name: SlotFile.open(p, label) for name, p in paths.items()}
         layouts = {c.layout for c in copies.values()}
         if len(layouts) != 1:
             raise StoreError("Les deux copies des bulletins n'ont pas la même taille.")
         store = cls(copies)
-        return store, store.recover()
+        report = store.recover()
+        report.rebuilt |= rebuilt
+        report.damaged_copies |= rebuilt
+        return store, report
 
     def close(self) -> None:
         for c in self.copies.values():
