@@ -3,7 +3,8 @@
 One :class:`Credential` per elector line (one voting right): the 13-digit identifier is the
 elector's ``number``; the secret code is stored **only** as ``HMAC-SHA-256(pepper, …)``, the
 pepper living outside the database (``settings.SCRUTIN_CREDENTIAL_PEPPER``). The plaintext codes
-exist only in the encrypted export of the :class:`GenerationRun` that created them.
+exist only in the encrypted export of the :class:`GenerationRun` that created them, or, for a
+``mail`` run, only in the e-mail or SMS composed in the worker's memory (CCTP 5.2.3).
 
 The link to the elector has no database constraint on purpose: the electoral imports replace a
 CCI's list with raw ``DELETE``/``COPY`` and must not depend on this app; a credential whose
@@ -40,13 +41,15 @@ class RecipientKey(models.Model):
 
 class GenerationRun(models.Model):
     """One generation of credentials (a whole CCI, its missing lines, or one regenerated line),
-    with who asked, when and why; its encrypted export holds the only plaintext codes."""
+    with who asked, when and why; its encrypted export holds the only plaintext codes (a ``mail``
+    run has none: its codes exist only in the messages of its campaign)."""
 
     class Mode(models.TextChoices):
         NEW = "new", "Première génération"
         MISSING = "missing", "Lignes sans identifiant"
         ALL = "all", "Régénération de toute la CCI"
         ONE = "one", "Régénération d'un identifiant"
+        MAIL = "mail", "Codes envoyés par courriel ou SMS"
 
     class Status(models.TextChoices):
         PENDING = "pending", "En attente"
@@ -60,7 +63,12 @@ class GenerationRun(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     elector_number = models.CharField("identifiant régénéré", max_length=13, blank=True)
     reason = models.CharField("motif", max_length=300, blank=True)
-    recipient = models.ForeignKey(RecipientKey, on_delete=models.PROTECT, related_name="runs")
+    # empty for MAIL runs: their codes go straight into e-mails and SMS, no export is written
+    recipient = models.ForeignKey(RecipientKey, on_delete=models.PROTECT, related_name="runs",
+                                  null=True, blank=True)  # fmt: skip
+    # the mailing campaign whose messages carry this MAIL run's codes (mailing.Campaign id)
+    campaign_id = models.PositiveIntegerField("campagne d'envoi", null=True, blank=True,
+                                              unique=True)  # fmt: skip
     count = models.PositiveIntegerField("identifiants générés", default=0)
     total = models.PositiveIntegerField("lignes à traiter", default=0)
     export_path = models.CharField(max_length=500, blank=True)
