@@ -183,6 +183,15 @@ def new_run(cci_code: str, mode: str, *, user: User | None = None, reason: str =
                                         elector_number=number)  # fmt: skip
 
 
+def _recipient_key(run: GenerationRun) -> bytes:
+    """The key an export is sealed to (every run but a ``mail`` one has a recipient)."""
+    if run.recipient is None:
+        raise GenerationRefused(
+            "Cette génération n'a pas de clé d'opérateur : aucun export possible."
+        )
+    return bytes(run.recipient.public_key)
+
+
 def export_folder() -> Path:
     return Path(settings.VAR_DIR) / "credential_exports"
 
@@ -285,7 +294,7 @@ def generate(run: GenerationRun, progress: Progress | None = None) -> Generation
             run.total = total
             sink, now, done = _Sink(), timezone.now(), 0
             with open_export_file(path) as fh:
-                writer = ExportWriter(fh, bytes(run.recipient.public_key))
+                writer = ExportWriter(fh, _recipient_key(run))
                 for page in _pages(run.cci_code, missing_only):
                     generations: dict[str, int] = {}
                     if run.mode == GenerationRun.Mode.ALL:
@@ -357,7 +366,7 @@ def regenerate_one(number: str, *, reason: str, user: User | None = None,
                 Credential.objects.filter(pk=current.pk).update(
                     code_hash=digest, generation=current.generation + 1, issued_at=now, run=run
                 )
-            writer = ExportWriter(fh, bytes(run.recipient.public_key))
+            writer = ExportWriter(fh, _recipient_key(run))
             values = (
                 elector.number,
                 elector.birth_date,
