@@ -242,4 +242,7 @@ def print_pdf(
 
 
 def register(root: typer.Typer) -> None:
+    from scrutin.cli.machine_journal import app as journal_app
+
+    app.add_typer(journal_app, name="journal")
     root.add_typer(app, name="machine")
