@@ -19,4 +19,7 @@ app.autodiscover_tasks()
 # ones past ``SCRUTIN_IMPORT_RETENTION_DAYS`` are deleted (docs/fr/import-electeurs.md).
 app.conf.beat_schedule = {
     "purge-uploads": {"task": "electoral.purge_uploads", "schedule": 24 * 3600},
+    # campaigns a dead worker left, and the bounce mailbox (docs/mailing.md)
+    "mailing-resume": {"task": "mailing.resume_stale", "schedule": 60},
+    "mailing-collect-bounces": {"task": "mailing.collect_bounces", "schedule": 300},
 }

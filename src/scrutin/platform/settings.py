@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "scrutin.platform.tally",
     "scrutin.platform.documents",
     "scrutin.platform.ballotbox",
+    "scrutin.platform.mailing",
 ]
 
 MIDDLEWARE = [
@@ -278,3 +279,19 @@ EMAIL_HOST_PASSWORD = os.environ.get("SCRUTIN_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("SCRUTIN_SMTP_STARTTLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("SCRUTIN_FROM_EMAIL", "elections@localhost")
+
+# Campaigns of e-mails and SMS to electors (docs/mailing.md): rates per channel in messages per
+# second (0 = no limit, counted in Redis across workers), retries of temporary failures, the
+# envelope sender that delivery-status notifications come back to, and where they are read.
+SCRUTIN_MAIL_RATE = float(os.environ.get("SCRUTIN_MAIL_RATE", "100"))
+SCRUTIN_SMS_RATE = float(os.environ.get("SCRUTIN_SMS_RATE", "10"))
+SCRUTIN_MAIL_MAX_ATTEMPTS = int(os.environ.get("SCRUTIN_MAIL_MAX_ATTEMPTS", "5"))
+SCRUTIN_MAIL_RETRY_SECONDS = float(os.environ.get("SCRUTIN_MAIL_RETRY_SECONDS", "60"))
+SCRUTIN_MAIL_LOCK_SECONDS = int(os.environ.get("SCRUTIN_MAIL_LOCK_SECONDS", "60"))
+SCRUTIN_BOUNCE_ADDRESS = os.environ.get("SCRUTIN_BOUNCE_ADDRESS", "bounces@localhost")
+SCRUTIN_BOUNCE_MAILDIR = os.environ.get("SCRUTIN_BOUNCE_MAILDIR", "")
+SCRUTIN_BOUNCE_IMAP_URL = os.environ.get("SCRUTIN_BOUNCE_IMAP_URL", "")
+SCRUTIN_SMS_BACKEND = os.environ.get("SCRUTIN_SMS_BACKEND", "file")
+SCRUTIN_SMS_URL = os.environ.get("SCRUTIN_SMS_URL", "")
+SCRUTIN_SMS_TOKEN = os.environ.get("SCRUTIN_SMS_TOKEN", "")
+SCRUTIN_SMS_SENDER = os.environ.get("SCRUTIN_SMS_SENDER", "")
