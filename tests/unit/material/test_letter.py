@@ -1,0 +1,71 @@
+"""The letter page (CCTP 4.1.4.1, 5.2.2): what a voter reads on it, checked in the PDF's text."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+from scrutin.material.kit import LetterKit
+from scrutin.material.letter import grouped_code, paris_moment, render
+
+from .helpers import OPENING, elector, kit_doc
+
+
+def pdf_text(data: bytes, tmp_path: Path, *, layout: bool = True) -> str:
+    path = tmp_path / "letters.pdf"
+    path.write_bytes(data)
+    args = ["pdftotext", *(["-layout"] if layout else []), str(path), "-"]
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def test_cctp_4_1_4_1_letter_shows_credentials_dates_address_and_support(tmp_path: Path) -> None:
+    kit = LetterKit.from_document(kit_doc())
+    out = io.BytesIO()
+    assert render(kit, [elector(7, code="abcdefghjkmnpqr")], out) == 1
+    text = pdf_text(out.getvalue(), tmp_path)
+    assert "7500000000007" in text
+    assert "ABCDE-FGHJK-MNPQR" in text  # grouped by five, as typed on the site
+    assert "Du jeudi 19 novembre 2026 à 9 h" in text
+    assert "au mercredi 2 décembre 2026 à 18 h (heure de Paris)." in text
+    assert "https://vote.example.fr/" in text
+    assert "Le site vous demandera aussi votre date de naissance." in text
+    assert "01 23 45 67 89" in text and "assistance@cci-paris.fr" in text
+    assert "CCI Paris Île-de-France" in text and "27 avenue de Friedland" in text
+    for line in ("BOULANGERIE ELODIE", "12 RUE DE L'EGLISE", "75011 PARIS"):
+        assert line in text
+    assert "Mme Élodie DURAND" in text and "SPÉCIMEN" not in text
+
+
+def test_birth_date_step_only_when_it_is_asked(tmp_path: Path) -> None:
+    kit = LetterKit.from_document(kit_doc())
+    out = io.BytesIO()
+    render(kit, [elector(1, birth_date_asked=False), elector(2)], out)
+    first, second = pdf_text(out.getvalue(), tmp_path).split("\f")[:2]
+    assert "ne vous demandera pas votre date de naissance" in first
+    assert "Tapez votre date de naissance." not in first
+    assert "Tapez votre date de naissance." in second
+
+
+def test_specimen_mark_for_the_bat_proof(tmp_path: Path) -> None:
+    out = io.BytesIO()
+    render(LetterKit.from_document(kit_doc()), [elector()], out, specimen=True)
+    assert "SPÉCIMEN" in pdf_text(out.getvalue(), tmp_path, layout=False)
+
+
+def test_one_page_per_letter_and_same_bytes_for_same_input(tmp_path: Path) -> None:
+    kit = LetterKit.from_document(kit_doc())
+    first, second = io.BytesIO(), io.BytesIO()
+    letters = [elector(n) for n in range(1, 31)]
+    assert render(kit, letters, first) == 30
+    render(kit, letters, second)
+    assert first.getvalue() == second.getvalue()
+    pages = pdf_text(first.getvalue(), tmp_path).split("\f")
+    assert sum(1 for page in pages if page.strip()) == 30
+    assert "7500000000030" in pages[29]
+
+
+def test_paris_time_and_code_grouping() -> None:
+    assert paris_moment(OPENING) == "jeudi 19 novembre 2026 à 9 h"
+    assert paris_moment(OPENING.replace(minute=30, day=1)) == "dimanche 1er novembre 2026 à 9 h 30"
+    assert grouped_code("abcde fghjk-mnpqr") == "ABCDE-FGHJK-MNPQR"
