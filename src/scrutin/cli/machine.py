@@ -243,6 +243,8 @@ def print_pdf(
 
 def register(root: typer.Typer) -> None:
     from scrutin.cli.machine_journal import app as journal_app
+    from scrutin.cli.machine_release import register_release
 
     app.add_typer(journal_app, name="journal")
+    register_release(app)
     root.add_typer(app, name="machine")

@@ -44,8 +44,15 @@ def package_root() -> Path:
     return Path(scrutin.__file__).resolve().parent
 
 
-def release_manifest(key: nacl.signing.SigningKey, version: str) -> dict[str, Any]:
-    files = code_files(package_root())
+def release_manifest(
+    key: nacl.signing.SigningKey,
+    version: str,
+    files: dict[str, str] | None = None,
+    bundle: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The signed manifest of ``files`` (default: the installed package); ``bundle`` names the
+    installable files it came with (:mod:`scrutin.machine.release`)."""
+    files = code_files(package_root()) if files is None else files
     doc: dict[str, Any] = {
         "format": RELEASE_FORMAT,
         "version": version,
@@ -53,6 +60,8 @@ def release_manifest(key: nacl.signing.SigningKey, version: str) -> dict[str, An
         "sha256": files_digest(files),
         "publisher_key": public_key_hex(key),
     }
+    if bundle is not None:
+        doc["bundle"] = bundle
     doc["signature"] = sign_document(key, doc)
     return doc
 
