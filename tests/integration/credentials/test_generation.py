@@ -63,6 +63,10 @@ def test_export_rows_carry_what_dispatch_needs(
         assert row[10:17] == [elector.postal_street, elector.postal_place, elector.postal_code,
                               elector.postal_city, elector.postal_country, elector.email,
                               elector.mobile_e164]  # fmt: skip
+        # what the postal letters sort by and print (CCTP 5.2.2.1)
+        assert row[17:22] == [elector.category_code, elector.subcategory_code,
+                              elector.urn.category.label, elector.urn.subcategory_label,
+                              elector.family_name]  # fmt: skip
 
 
 def _all_stored_values() -> list[Any]:

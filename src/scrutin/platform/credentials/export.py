@@ -40,6 +40,7 @@ HEADER = (
     "identifiant", "code", "date_de_naissance_demandee", "civilite", "nom", "prenom",
     "raison_sociale", "destinataire", "complement1", "complement2", "voie", "lieu_dit",
     "code_postal", "localite", "pays", "email", "mobile",
+    "categorie", "sous_categorie", "libelle_categorie", "libelle_sous_categorie", "nom_de_famille",
 )  # fmt: skip
 
 

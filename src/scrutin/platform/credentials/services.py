@@ -39,7 +39,19 @@ EXPORT_FIELDS = (
     "civility", "usage_name", "first_name", "company_name", "postal_recipient",
     "postal_complement1", "postal_complement2", "postal_street", "postal_place", "postal_code",
     "postal_city", "postal_country", "email", "mobile_e164",
+    # for the postal letters (scrutin material letters): sorting by urn and by surname (CCTP
+    # 5.2.2.1) and the category shown to the elector
+    "category_code", "subcategory_code", "urn__category__label", "urn__subcategory_label",
+    "family_name",
 )  # fmt: skip
+
+
+def _field(elector: Elector, path: str) -> Any:
+    """``getattr`` along a ``values_list`` path (``urn__category__label``)."""
+    value: Any = elector
+    for part in path.split("__"):
+        value = getattr(value, part)
+    return value
 #: a change stamped this long before a count may have committed after it: recounted next time
 RECOUNT_MARGIN = timedelta(seconds=5)
 COPY_COLUMNS = ("number", "cci_code", "code_hash", "generation", "issued_at", "run_id")
@@ -370,7 +382,7 @@ def regenerate_one(number: str, *, reason: str, user: User | None = None,
             values = (
                 elector.number,
                 elector.birth_date,
-                *(getattr(elector, f) for f in EXPORT_FIELDS),
+                *(_field(elector, f) for f in EXPORT_FIELDS),
             )
             writer.write_row(_export_row(elector.number, code, values))
             run.export_sha256 = writer.close()
