@@ -248,3 +248,13 @@ def register(root: typer.Typer) -> None:
     app.add_typer(journal_app, name="journal")
     register_release(app)
     root.add_typer(app, name="machine")
+
+
+def _register_centralisation() -> None:
+    """``results-export``, ``results-ack`` and ``centralise`` (RT 22, 23, 28)."""
+    from scrutin.cli import machinecentral
+
+    machinecentral.register(app)
+
+
+_register_centralisation()

@@ -284,8 +284,8 @@ class Centre:
             state = "en vigueur" if current and current["transmission"] == fp else "remplacé depuis"
             raise CentralError(
                 f"fichier déjà reçu (rejeu) : accusé de réception n° {seen['number']} délivré le "
-                f"{seen['at']} ({state}) ; rien n'est modifié. Pour un nouvel exemplaire de "
-                "l'accusé, réimprimez-le."
+                f"{_french(seen['at'])} ({state}) ; rien n'est modifié. Un nouvel exemplaire de "
+                "l'accusé s'obtient avec « scrutin machine centralise ack »."
             )
         if current is not None and not (replace and replace.strip()):
             raise CentralError(
@@ -456,6 +456,10 @@ class Centre:
             scrutin=sid, ack=centraldocs.doc_fingerprint(ack), key=ack["signing_key"],
         )  # fmt: skip
         return ack
+
+
+def _french(iso: str) -> str:
+    return f"{datetime.fromisoformat(iso).astimezone(PARIS):%d/%m/%Y à %H:%M:%S}"
 
 
 def _order(sender: str) -> tuple[int, str]:
