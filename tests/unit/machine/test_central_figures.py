@@ -28,9 +28,7 @@ def consistent(draw: st.DrawFn, shape: Shape | None = None) -> tuple[Shape, dict
     blanks = [draw(st.integers(0, 50)) for _ in shape.choices]
     # Every question is answered by every voter: voters is the largest total, others get blanks.
     voters = max(sum(v) + b + null for v, b in zip(votes, blanks, strict=True))
-    answers = []
-    for v, b in zip(votes, blanks, strict=True):
-        answers.append({"blank": voters - null - sum(v), "cast": sum(v), "votes": v})
+    answers = [{"blank": voters - null - sum(v), "cast": sum(v), "votes": v} for v in votes]
     registered = voters + draw(st.integers(0, 1000))
     return shape, {"registered": registered, "voters": voters, "null": null, "answers": answers}
 
@@ -97,7 +95,12 @@ def test_rt_28_bad_values_are_named_with_their_field() -> None:
         "bureau n° 2 — votants : un nombre entier est attendu.",
         "bureau n° 2 — bulletins nuls : doit être compris entre 0 et 100000000.",
     ]
-    figures = {"registered": 10, "voters": 5, "null": 0, "answers": [{"blank": 0, "cast": 5, "votes": [5]}]}
+    figures = {
+        "registered": 10,
+        "voters": 5,
+        "null": 0,
+        "answers": [{"blank": 0, "cast": 5, "votes": [5]}],
+    }
     assert check_figures(figures, shape) == ["2 nombres de voix attendus (un par choix)."]
     assert check_figures([], shape) == ["chiffres absents ou illisibles."]
 
