@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "urns",
     "machine",
     "material",
+    "mailing",
 ]
 
 

@@ -53,3 +53,10 @@ def resume_stale(every: bool = False) -> int:
 
 def dispatch(campaign: Campaign) -> None:
     jobs.dispatch(run_campaign, campaign.pk)
+
+
+@shared_task(name="mailing.collect_bounces")  # type: ignore[untyped-decorator]
+def collect_bounces() -> dict[str, int]:
+    from .bounces import collect
+
+    return dict(collect())
