@@ -13,6 +13,7 @@ taken (same Message-ID) is never counted twice.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import hashlib
 import imaplib
@@ -90,7 +91,7 @@ def parse_report(raw: bytes) -> Report | None:
     for part in msg.walk():
         ctype = part.get_content_type()
         if ctype == "message/delivery-status":
-            blocks = part.get_payload()
+            blocks: Any = part.get_payload()
             for block in blocks[1:] if isinstance(blocks, list) else []:
                 recipient = _address(
                     block.get("Final-Recipient") or block.get("Original-Recipient")
@@ -103,9 +104,8 @@ def parse_report(raw: bytes) -> Report | None:
                 inner = part.get_payload()
                 original: Any = inner[0] if isinstance(inner, list) and inner else None
             else:
-                original = HeaderParser().parsestr(
-                    part.get_payload(decode=True).decode("utf-8", "replace")
-                )
+                body: Any = part.get_payload(decode=True)
+                original = HeaderParser().parsestr(bytes(body or b"").decode("utf-8", "replace"))
             if original is not None:
                 out.original_message_id = str(original.get("Message-ID", "")).strip()
     return out
@@ -200,7 +200,7 @@ def from_imap(url: str) -> Iterator[tuple[bytes | None, Any]]:
         client.login(unquote(parts.username or ""), unquote(parts.password or ""))
         client.select(parts.path.strip("/") or "INBOX")
         _, data = client.search(None, "UNSEEN")
-        for num in (data[0] or b"").split()[:MAX_REPORTS]:
+        for num in (data[0] or b"").decode().split()[:MAX_REPORTS]:
             _, size = client.fetch(num, "(RFC822.SIZE)")
             head = size[0].decode() if size and isinstance(size[0], bytes) else ""
             digits = head.rpartition("RFC822.SIZE ")[2].rstrip(")")
@@ -212,10 +212,8 @@ def from_imap(url: str) -> Iterator[tuple[bytes | None, Any]]:
             raw = next((p[1] for p in fetched if isinstance(p, tuple)), b"")
             yield bytes(raw), (lambda: None)
     finally:
-        try:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
             client.logout()
-        except (imaplib.IMAP4.error, OSError):
-            pass
 
 
 def collect(*, maildir: str | None = None, imap_url: str | None = None) -> Counter[str]:
