@@ -44,9 +44,9 @@ def mailing_settings(tmp_path: Path) -> Iterator[Path]:
         yield tmp_path / "var"
 
 
-@pytest.fixture
-def electors(tmp_path: Path) -> dict[str, int]:
-    """Both CCIs' electors, each with an e-mail address (``email_of``); 011 numbers 01100000000nn."""
+def load_electors(tmp_path: Path, counts: dict[str, int]) -> dict[str, int]:
+    """Both CCIs' electors through the real imports, each with an e-mail address (``email_of``);
+    011's numbers are 0110000000001, 0110000000002, …"""
     structure = tmp_path / "structure.csv"
     generate.write_csv(
         structure, generate.STRUCTURE_HEADER, generate.structure_rows([AIN, REUNION])
@@ -58,7 +58,7 @@ def electors(tmp_path: Path) -> dict[str, int]:
     for code, _, urns in (AIN, REUNION):
         rows = []
         for i, row in enumerate(
-            generate.elector_rows(code, [(u[0], u[2]) for u in urns], COUNTS[code]), 1
+            generate.elector_rows(code, [(u[0], u[2]) for u in urns], counts[code]), 1
         ):
             row[35] = email_of(code, i)
             rows.append(row)
@@ -68,7 +68,12 @@ def electors(tmp_path: Path) -> dict[str, int]:
             ImportRun.objects.create(kind="electors", filename="e", path=str(path))
         )
         assert run.status == "accepted", list(run.issues.all()[:3])
-    return COUNTS
+    return counts
+
+
+@pytest.fixture
+def electors(tmp_path: Path) -> dict[str, int]:
+    return load_electors(tmp_path, COUNTS)
 
 
 class SinkHandler:

@@ -100,3 +100,22 @@ def test_the_composer_registry_knows_the_test_kind() -> None:
     assert composers.registered("test").select is not None
     with pytest.raises(LookupError, match="Aucun modèle"):
         composers.registered("nothing")
+
+
+def test_issue_14_a_row_left_sending_by_a_crash_is_not_resent_for_a_test_campaign(
+    electors: dict[str, int], sink: Sink
+) -> None:
+    """What a resume does with the message that was in flight (docs/mailing.md): the test
+    kind counts it sent "à confirmer" and never sends it again."""
+    campaign = Campaign.objects.create(kind="test", cci_code="974", status="running",
+                                       started_at="2026-12-04T10:00:00Z", total=2)  # fmt: skip
+    Message.objects.create(campaign=campaign, elector_number="9740000000001", channel="email",
+                           address="electeur1@exemple-974.fr", status="sending", attempts=1)  # fmt: skip
+    Message.objects.create(campaign=campaign, elector_number="9740000000002", channel="email",
+                           address="electeur2@exemple-974.fr")  # fmt: skip
+    assert engine.run(campaign.pk).finished
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.sent, campaign.uncertain) == ("done", 1, 1)
+    assert [m["X-Envelope-To"] for m in sink.messages] == ["electeur2@exemple-974.fr"]
+    (left,) = services.status_of("9740000000001")
+    assert left.status_label == "Envoyé (à confirmer)"
