@@ -161,10 +161,36 @@ def data(tmp_path: Path) -> tuple[Data, Data]:
     return own, other
 
 
+def _resend_request(d: Data) -> int:
+    """A pending resend request of this CCI's elector, with an encrypted identity document."""
+    from scrutin.platform.resend import storage
+    from scrutin.platform.resend.models import IdentityDocument, ResendRequest
+
+    request, created = ResendRequest.objects.get_or_create(
+        number=d.elector, defaults={"cci_code": d.code, "origin": "elector", "family_name": "X"}
+    )
+    if created:
+        png = _png()
+        sealed = storage.seal(png, str(request.public_id), "png")
+        IdentityDocument.objects.create(request=request, kind="png", size=len(png),
+                                        key_id=sealed.key_id, sealed=sealed.blob)  # fmt: skip
+    return request.pk
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def kwargs_for(name: str, d: Data) -> dict[str, Any]:
     urn_routes = {"urn", "groupement-add", "candidate-add", "ballots", "electors", "document",
                   "seal", "unseal"}  # fmt: skip
     app, _, view = name.partition(":")
+    if app == "resend" and view not in ("list", "national", "start"):
+        return {"pk": _resend_request(d)}
     if app == "tally" and view not in ("index", "export"):
         return {"code": d.urn, "ballot": "ccit"} if view == "minutes" else {"code": d.urn}
     if app == "ceremony" and view not in ("index", "mine"):

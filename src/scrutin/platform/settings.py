@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "scrutin.platform.documents",
     "scrutin.platform.ballotbox",
     "scrutin.platform.mailing",
+    "scrutin.platform.resend",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,12 @@ SCRUTIN_VOTER_POW_MAX_BITS = int(os.environ.get("SCRUTIN_VOTER_POW_MAX_BITS", "2
 SCRUTIN_VOTER_POW_SECONDS = int(os.environ.get("SCRUTIN_VOTER_POW_SECONDS", "900"))
 SCRUTIN_VOTER_MAIL_PER_RECEIPT = int(os.environ.get("SCRUTIN_VOTER_MAIL_PER_RECEIPT", "3"))
 SCRUTIN_VOTER_MAIL_PER_SOURCE = int(os.environ.get("SCRUTIN_VOTER_MAIL_PER_SOURCE", "60"))
+# Resend of the voting material (docs/resend.md): identity document cap, abuse bounds.
+SCRUTIN_RESEND_DOCUMENT_MAX_BYTES = int(os.environ.get("SCRUTIN_RESEND_DOCUMENT_MAX_BYTES", str(5 * 1024**2)))
+SCRUTIN_RESEND_POW_BITS = int(os.environ.get("SCRUTIN_RESEND_POW_BITS", "16"))
+SCRUTIN_RESEND_PER_SOURCE = int(os.environ.get("SCRUTIN_RESEND_PER_SOURCE", "20"))  # per hour
+SCRUTIN_RESEND_PER_NUMBER = int(os.environ.get("SCRUTIN_RESEND_PER_NUMBER", "3"))  # pending
+SCRUTIN_RESEND_MAX_PENDING = int(os.environ.get("SCRUTIN_RESEND_MAX_PENDING", "50000"))
 SCRUTIN_IDLE_TIMEOUT = int(os.environ.get("SCRUTIN_IDLE_TIMEOUT", "900"))  # seconds
 SCRUTIN_IDLE_WARNING = 120  # the warning shows this many seconds before the timeout
 # Absolute lifetime of a management session from its sign-in, whatever the activity.

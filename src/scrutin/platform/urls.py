@@ -15,6 +15,8 @@ urlpatterns = [
     path("gestion/depouillement/", include("scrutin.platform.tally.urls")),
     path("gestion/documents/", include("scrutin.platform.documents.urls")),
     path("gestion/", include("scrutin.platform.electoral.urls")),
+    path("gestion/renvoi/", include("scrutin.platform.resend.urls")),
+    path("vote/renvoi/", include("scrutin.platform.resend.public_urls")),
     path("vote/", include("scrutin.platform.voting.urls")),
     path("scellements/", include("scrutin.platform.sealing.public_urls")),
     # Browsers and tools ask for /favicon.ico whatever the pages say: send them to the sealed

@@ -36,16 +36,18 @@ ROLES: tuple[Role, ...] = (
         "control.view_usage", "audit.view_journal", "ceremony.organise_ceremony",
         "sealing.seal_urns", "sealing.seal_platform", "sealing.close_urns", "tally.run_tally",
         "tally.view_results", "tally.export_results", "mailing.manage_campaigns",
+        "resend.route_resend",
     ), aliases=("ADMINISTRA", "CCIFRANCE")),
     Role("PRESCOE", "Président de COE", (
         *ELECTORAL_READ, "candidates.manage_candidates", *CONTROL_COE,
         "control.suspend_voting", "audit.view_journal", "accounts.hold_key",
         "ceremony.organise_ceremony", "sealing.seal_urns", "sealing.close_urns",
         "tally.run_tally", "tally.view_results", "mailing.manage_campaigns",
+        "resend.decide_resend",
     ), aliases=("PRESIDENT",)),
     Role("COE", "Membre ou assesseur de COE", (
         *ELECTORAL_READ, *CONTROL_COE, "audit.view_journal", "accounts.hold_key",
-        "tally.view_results", "mailing.manage_campaigns",
+        "tally.view_results", "mailing.manage_campaigns", "resend.decide_resend",
     ), aliases=("ASSESSEUR",)),
     Role("CELE", "Membre de CELE", ("electoral.manage_electoral_data", *ELECTORAL_READ)),
     Role("OBSERV", "Observateur (préfecture, commission technique nationale)", (

@@ -114,6 +114,8 @@ DATA_LABELS = {
     "sha256": "empreinte SHA-256", "threshold": "seuil", "trigger": "déclencheur",
     "trustee": "détenteur de clé", "trustees": "détenteurs de clés", "unseal": "levée",
     "updated": "mis à jour", "urns": "urnes", "voters": "votants", "warnings": "avertissements",
+    "origin": "origine", "documents": "pièces", "references": "références",
+    "ends_on": "fin du délai de recours",
 }  # fmt: skip
 
 
