@@ -1,7 +1,10 @@
 """``scrutin mailing …``: the e-mail/SMS campaigns from the shell (CCTP 5.2.3, docs/mailing.md).
 
 ``collect-bounces`` reads the bounce mailbox once (maildir and/or IMAP, from the settings or the
-options) and prints what it found; ``test`` starts the test campaign of a CCI (5.2.3.1).
+options) and prints what it found; ``test`` starts the test campaign of a CCI (5.2.3.1);
+``dispatch-due`` starts the voting material by e-mail of every CCI whose COE scheduled it and
+whose vote is open (CCTP 4.1.4.1 "dès l'ouverture"): run it from a timer every minute around the
+opening; it is idempotent (a CCI whose material left is skipped).
 """
 
 from __future__ import annotations
@@ -68,6 +71,28 @@ def start_test(cci: Annotated[str, typer.Argument(help="Code de la CCI, par exem
     typer.echo(
         f"Envoi de test n° {campaign.pk} : {campaign.total} courriels prévus ({campaign.get_status_display().lower()})."
     )
+
+
+@app.command("dispatch-due")
+def dispatch_due() -> None:
+    """Lance l'envoi programmé du matériel de vote des CCI dont le vote est ouvert."""
+    _django()
+    from scrutin.platform.mailing.schedule import dispatch_due as due
+
+    done = due()
+    if not done:
+        typer.echo("Aucun envoi programmé à lancer maintenant.")
+    failed = False
+    for cci, outcome in done:
+        if isinstance(outcome, str):
+            failed = True
+            typer.echo(f"CCI {cci} : envoi refusé. {outcome}", err=True)
+        else:
+            typer.echo(
+                f"CCI {cci} : envoi du matériel lancé ({outcome.total} messages, envoi n° {outcome.pk})."
+            )
+    if failed:
+        raise typer.Exit(1)
 
 
 def register(root: typer.Typer) -> None:
