@@ -17,5 +17,7 @@ export {
   verifyBallot,
 } from './ballot.mjs';
 
+export { RECEIPT_FORMAT, verifyReceipt } from './receipt.mjs';
+
 export const VERSION = '1';
 export const PROTOCOL = 'scrutin-ballot/v1';

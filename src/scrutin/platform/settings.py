@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "scrutin.platform.ballotbox",
     "scrutin.platform.mailing",
     "scrutin.platform.resend",
+    "scrutin.platform.board",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("vote/renvoi/", include("scrutin.platform.resend.public_urls")),
     path("vote/", include("scrutin.platform.voting.urls")),
     path("scellements/", include("scrutin.platform.sealing.public_urls")),
+    path("urnes/", include("scrutin.platform.board.urls")),
     # Browsers and tools ask for /favicon.ico whatever the pages say: send them to the sealed
     # static icon (served with the other assets, part of the platform seal).
     path(

@@ -52,6 +52,8 @@ def _field(elector: Elector, path: str) -> Any:
     for part in path.split("__"):
         value = getattr(value, part)
     return value
+
+
 #: a change stamped this long before a count may have committed after it: recounted next time
 RECOUNT_MARGIN = timedelta(seconds=5)
 COPY_COLUMNS = ("number", "cci_code", "code_hash", "generation", "issued_at", "run_id")

@@ -1,0 +1,3 @@
+"""Fixtures of the public ballot board tests: a closed vote (tests/integration/tally)."""
+
+from ...integration.tally.conftest import closed_vote  # noqa: F401 - re-exported fixture
