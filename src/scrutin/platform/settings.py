@@ -207,7 +207,9 @@ SCRUTIN_VOTER_POW_SECONDS = int(os.environ.get("SCRUTIN_VOTER_POW_SECONDS", "900
 SCRUTIN_VOTER_MAIL_PER_RECEIPT = int(os.environ.get("SCRUTIN_VOTER_MAIL_PER_RECEIPT", "3"))
 SCRUTIN_VOTER_MAIL_PER_SOURCE = int(os.environ.get("SCRUTIN_VOTER_MAIL_PER_SOURCE", "60"))
 # Resend of the voting material (docs/resend.md): identity document cap, abuse bounds.
-SCRUTIN_RESEND_DOCUMENT_MAX_BYTES = int(os.environ.get("SCRUTIN_RESEND_DOCUMENT_MAX_BYTES", str(5 * 1024**2)))
+SCRUTIN_RESEND_DOCUMENT_MAX_BYTES = int(
+    os.environ.get("SCRUTIN_RESEND_DOCUMENT_MAX_BYTES", str(5 * 1024**2))
+)
 SCRUTIN_RESEND_POW_BITS = int(os.environ.get("SCRUTIN_RESEND_POW_BITS", "16"))
 SCRUTIN_RESEND_PER_SOURCE = int(os.environ.get("SCRUTIN_RESEND_PER_SOURCE", "20"))  # per hour
 SCRUTIN_RESEND_PER_NUMBER = int(os.environ.get("SCRUTIN_RESEND_PER_NUMBER", "3"))  # pending
