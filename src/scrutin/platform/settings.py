@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "scrutin.platform.sealing",
     "scrutin.platform.tally",
     "scrutin.platform.documents",
+    "scrutin.platform.material",
     "scrutin.platform.ballotbox",
     "scrutin.platform.mailing",
     "scrutin.platform.resend",

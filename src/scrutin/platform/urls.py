@@ -15,6 +15,7 @@ urlpatterns = [
     path("gestion/depouillement/", include("scrutin.platform.tally.urls")),
     path("gestion/documents/", include("scrutin.platform.documents.urls")),
     path("gestion/materiel-courriel/", include("scrutin.platform.mailing.urls_material")),
+    path("gestion/materiel/", include("scrutin.platform.material.urls")),
     path("gestion/", include("scrutin.platform.electoral.urls")),
     path("gestion/renvoi/", include("scrutin.platform.resend.urls")),
     path("vote/renvoi/", include("scrutin.platform.resend.public_urls")),

@@ -37,6 +37,7 @@ ROLES: tuple[Role, ...] = (
         "sealing.seal_urns", "sealing.seal_platform", "sealing.close_urns", "tally.run_tally",
         "tally.view_results", "tally.export_results", "mailing.manage_campaigns",
         "resend.route_resend",
+        "material.manage_dispatch", "material.approve_national_bat",
     ), aliases=("ADMINISTRA", "CCIFRANCE")),
     Role("PRESCOE", "Président de COE", (
         *ELECTORAL_READ, "candidates.manage_candidates", *CONTROL_COE,
@@ -44,6 +45,7 @@ ROLES: tuple[Role, ...] = (
         "ceremony.organise_ceremony", "sealing.seal_urns", "sealing.close_urns",
         "tally.run_tally", "tally.view_results", "mailing.manage_campaigns",
         "resend.decide_resend",
+        "material.manage_dispatch",
     ), aliases=("PRESIDENT",)),
     Role("COE", "Membre ou assesseur de COE", (
         *ELECTORAL_READ, *CONTROL_COE, "audit.view_journal", "accounts.hold_key",
