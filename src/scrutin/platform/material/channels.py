@@ -10,28 +10,8 @@ settings, every elector of the CCI with a non-empty e-mail address and no uncorr
 from __future__ import annotations
 
 from ..electoral.models import Elector
+from ..mailing.services import bounced_numbers
 from .models import DispatchSettings
-
-
-class ChannelError(RuntimeError):
-    """The e-mail channel cannot be decided (French message for the page that asked)."""
-
-
-def _bounced(cci_code: str) -> set[str]:
-    """Electors of the CCI whose address bounced and was not corrected (mailing app, C3).
-
-    Without the mailing app no bounce can be known: refuse rather than call every address good.
-    """
-    try:
-        from ..mailing.services import bounced_numbers
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("scrutin.platform.mailing", "scrutin.platform.mailing.services"):
-            raise
-        raise ChannelError(
-            "Les adresses électroniques refusées ne sont pas encore suivies par la plate-forme : "
-            "l'envoi du matériel par courriel ne peut pas être appliqué."
-        ) from exc
-    return set(bounced_numbers(cci_code))
 
 
 def electronic_numbers(cci_code: str) -> set[str]:
@@ -42,4 +22,4 @@ def electronic_numbers(cci_code: str) -> set[str]:
     with_email = (
         Elector.objects.filter(cci_code=cci_code).exclude(email="").values_list("number", flat=True)
     )
-    return set(with_email) - _bounced(cci_code)
+    return set(with_email) - bounced_numbers(cci_code)

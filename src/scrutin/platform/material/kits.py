@@ -15,11 +15,12 @@ from typing import Any
 from django.utils import timezone
 
 from scrutin.crypto.signing import sign_document
+from scrutin.material.kit import KitError, LetterKit
 
 from ..audit.journal import record_event
 from ..credentials.services import active_recipient
 from ..keys import platform_public_key_hex, platform_signing_key
-from .channels import ChannelError, electronic_numbers
+from .channels import electronic_numbers
 from .content import MaterialError, content_fingerprint, letter_content
 from .services import bat_of
 
@@ -32,12 +33,6 @@ def _iso_utc(moment: Any) -> str:
 
 def _validate(kit: dict[str, Any]) -> None:
     """Check the document with the letters' own strict parser (``scrutin.material.kit``)."""
-    try:
-        from scrutin.material.kit import KitError, LetterKit
-    except ModuleNotFoundError as exc:  # the letters package not installed yet (issue 14)
-        if exc.name in ("scrutin.material", "scrutin.material.kit"):
-            return  # the operator's ``scrutin material letters`` parses the kit strictly anyway
-        raise
     try:
         LetterKit.from_document(kit)
     except KitError as exc:
@@ -60,10 +55,7 @@ def kit_document(cci_code: str) -> dict[str, Any]:
     recipient = active_recipient()
     if recipient is None:
         raise MaterialError("Aucune clé de l'opérateur d'expédition n'est enregistrée.")
-    try:
-        electronic = sorted(electronic_numbers(cci_code))
-    except ChannelError as exc:
-        raise MaterialError(str(exc)) from exc
+    electronic = sorted(electronic_numbers(cci_code))
     kit = {
         "format": KIT_FORMAT,
         "issued_at": _iso_utc(timezone.now()),

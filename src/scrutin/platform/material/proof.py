@@ -12,6 +12,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from scrutin.material.kit import KitError, LetterKit
+from scrutin.material.letter import LetterData, render
+
 from ..electoral.models import Elector
 from .content import MaterialError, content_fingerprint, letter_content
 from .kits import KIT_FORMAT, _iso_utc
@@ -21,7 +24,8 @@ SPECIMEN_CODE = "SPECI-MEN00-00000"
 
 def sample_elector(cci_code: str) -> Elector:
     """The first elector (by number) of the CCI, preferring one with a postal address."""
-    electors = Elector.objects.filter(cci_code=cci_code).order_by("number")
+    electors = Elector.objects.filter(cci_code=cci_code).select_related("urn__category")
+    electors = electors.order_by("number")
     elector = electors.exclude(postal_city="").first() or electors.first()
     if elector is None:
         raise MaterialError("Cette CCI n'a pas encore d'électeurs : l'épreuve ne peut pas être "
@@ -38,14 +42,13 @@ def proof_kit(content: dict[str, Any]) -> dict[str, Any]:
         **{k: content[k] for k in ("cci", "voting_url", "opening", "closing", "support",
                                    "dispatch")},
         "electronic": [],
-        "bat": {"coe": {"by": "Épreuve", "at": now}, "national": {"by": "Épreuve", "at": now}},
+        "bat": {"coe": None, "national": None},  # a proof is what the approvals are given on
         "recipient_fingerprint": "0" * 64,
     }  # fmt: skip
 
 
-def letter_data(elector: Elector) -> Any:
-    from scrutin.material.letter import LetterData
-
+def letter_data(elector: Elector) -> LetterData:
+    urn = elector.urn
     return LetterData(
         identifier=elector.number, code=SPECIMEN_CODE,
         birth_date_asked=elector.birth_date is not None, civility=elector.civility,
@@ -55,7 +58,8 @@ def letter_data(elector: Elector) -> Any:
         complement2=elector.postal_complement2, street=elector.postal_street,
         place=elector.postal_place, postal_code=elector.postal_code, city=elector.postal_city,
         country=elector.postal_country, category=elector.category_code,
-        subcategory=elector.subcategory_code,
+        subcategory=elector.subcategory_code, category_label=urn.category.label,
+        subcategory_label=urn.subcategory_label,
     )  # fmt: skip
 
 
@@ -63,9 +67,6 @@ def render_proof(cci_code: str) -> tuple[bytes, str]:
     """(PDF bytes, content fingerprint) of the CCI's proof."""
     content = letter_content(cci_code)
     elector = sample_elector(cci_code)
-    from scrutin.material.kit import KitError, LetterKit
-    from scrutin.material.letter import render
-
     try:
         kit = LetterKit.from_document(proof_kit(content))
     except KitError as exc:
