@@ -6,10 +6,11 @@
 # firefox-esr, webkit2gtk-driver (WebKitWebDriver and WebKitGTK's MiniBrowser) and xvfb (WebKitGTK
 # has no headless mode): the end-to-end tests in Firefox and WebKit (CCTP 4.2.4.1).
 # iproute2: the voting machine's isolation test brings up the loopback of a new network namespace (RT 73).
+# espeak-ng: the voting machine's spoken prompts, synthesised at preparation (RT 61–64).
 set -euo pipefail
 need=()
 for pkg in libsodium23 chromium firefox-esr webkit2gtk-driver xvfb postgresql-client nodejs npm \
-           fonts-dejavu-core poppler-utils iproute2; do
+           fonts-dejavu-core poppler-utils iproute2 espeak-ng; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 # Debian's npm package is not needed when a node with npm is already on the PATH.

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from scrutin.machine import settings as machine_settings
 from scrutin.machine.control import service
-from scrutin.machine.core import keys, link, selftest, tokens
+from scrutin.machine.core import audio, keys, link, selftest, tokens
 from scrutin.machine.core.machine import (
     CLOSED,
     OPEN,
@@ -324,6 +324,8 @@ def link_endpoint(request: HttpRequest) -> HttpResponse:
                 tokens.redeem(m, number, str(msg.get("code", ""))[:40])
             except MachineError as exc:
                 body["error"] = str(exc)
+        elif msg.get("action") == "audio":  # RT 61–64: the spoken prompts, checked at load
+            body |= audio.link_answer(m.roots["interne"], m.audio, msg)
         elif msg.get("action") == "cast":
             try:
                 body["tracker"] = m.cast(number, str(msg.get("scrutin")), msg.get("ballot"))

@@ -9,6 +9,7 @@ Both storage roots (internal storage and removable medium) hold the same files::
     elections/<id>.json     each scrutin's election parameters (docs/protocol.md §4)
     slots/<id>.slots        each scrutin's ballot slots (scrutin.machine.core.store)
     journal.jsonl           the journal, which is also the machine's state
+    audio.json, audio/      the voter terminal's spoken prompts (scrutin.machine.core.audio)
 
 Preparation writes everything to a temporary directory in each root, then renames it into
 place, so an interrupted preparation leaves nothing half-written.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,7 @@ from scrutin.crypto.params import (
     QuestionId,
 )
 from scrutin.crypto.signing import public_key_hex
-from scrutin.machine.core import keys
+from scrutin.machine.core import audio, keys
 from scrutin.machine.core.journal import Journal
 from scrutin.machine.core.package import ROLES, Package, Scrutin, parse_package
 from scrutin.machine.core.store import SlotStore
@@ -171,12 +173,14 @@ def prepare(
     params = {
         s.id: election_parameters(package, s, trustees, platform_key) for s in package.scrutins
     }
+    prompts, work = _synthesise(package)
     machine_doc = {
         "format": MACHINE_FORMAT,
         "package": package.fingerprint,
         "trustees": fingerprint(trustees),
         "signing_key": platform_key,
         "elections": {sid: p.fingerprint() for sid, p in params.items()},
+        "audio": fingerprint(prompts),
     }
     label = bytes.fromhex(package.fingerprint)
     link_key = secrets.token_hex(32).encode()
@@ -200,9 +204,13 @@ def prepare(
                 {"copie": tmp / slots(s.id)}, slot_size(params[s.id]), count, label
             )
             store.close()
+        _write(tmp / audio.MANIFEST, audio.manifest_bytes(prompts))
+        for wav in sorted((work / audio.DIRECTORY).iterdir()):
+            _write(tmp / audio.DIRECTORY / wav.name, wav.read_bytes())
         for item in tmp.iterdir():
             item.replace(root / item.name)
         tmp.rmdir()
+    shutil.rmtree(work, ignore_errors=True)
     journal = Journal({n: r / JOURNAL for n, r in roots.items()})
     members = ", ".join(f"{m.name} ({ROLES[m.role]})" for m in package.members if m.key_holder)
     journal.append(
@@ -215,6 +223,17 @@ def prepare(
         {"package": package.fingerprint},
     )
     return package
+
+
+def _synthesise(package: Package) -> tuple[dict[str, Any], Path]:
+    """The spoken prompts of the voter terminal (RT 61–64): their table, and a working folder
+    holding their WAV files, made before anything is written on the supports."""
+    work = Path(tempfile.mkdtemp(prefix="scrutin-audio-"))
+    try:
+        return audio.synthesise(audio.prompts(package), work), work
+    except audio.AudioError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise PreparationError(str(exc)) from exc
 
 
 def _prepared_at() -> str:

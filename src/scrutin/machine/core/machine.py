@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from scrutin.crypto.ballot import InvalidBallot, check_ballot_json
 from scrutin.crypto.params import ElectionParameters, parse_parameters
-from scrutin.machine.core import files
+from scrutin.machine.core import audio, files
 from scrutin.machine.core.journal import Journal
 from scrutin.machine.core.package import Package, parse_package
 from scrutin.machine.core.store import SlotStore
@@ -106,6 +106,12 @@ class Machine:
         self.roots = {"interne": internal, "amovible": removable}
         self._now = now or (lambda: datetime.now(UTC))
         files.check_same(self.roots)
+        try:
+            certified = json.loads(files.read(internal, files.MACHINE)).get("audio")
+            self.audio: dict[str, Any] | None = audio.load(self.roots, certified)
+            """The terminal's spoken prompts, every file checked (RT 61–64); None without."""
+        except audio.AudioError as exc:
+            raise MachineError(str(exc)) from exc
         self.package: Package = parse_package(json.loads(files.read(internal, files.PACKAGE)))
         self.trustees: dict[str, Any] = json.loads(files.read(internal, files.TRUSTEES))
         self.params: dict[str, ElectionParameters] = {

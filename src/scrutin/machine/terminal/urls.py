@@ -11,4 +11,6 @@ urlpatterns = [
     path("etat/", views.poll, name="terminal-poll"),
     path("jeton/", views.token, name="terminal-token"),
     path("scrutin/<str:scrutin>/", views.ballot, name="terminal-ballot"),
+    path("son/", views.prompts, name="terminal-prompts"),
+    path("son/<str:key>.wav", views.prompt, name="terminal-prompt"),
 ]

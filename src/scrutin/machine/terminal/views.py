@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from scrutin.crypto.ballot import ballot_to_json, encrypt_ballot
 from scrutin.crypto.params import parse_parameters
 from scrutin.machine.core.link import LinkError
-from scrutin.machine.terminal import client
+from scrutin.machine.terminal import client, sound
 
 BLANK = "blanc"
 
@@ -80,6 +80,15 @@ def _entitled(state: dict[str, Any], scrutin_id: str) -> bool:
     return bool(state.get("active")) and any(s["id"] == scrutin_id for s in state["scrutins"])
 
 
+ERROR_VOICES = {"faites un choix": "erreur-choix", "vote blanc ne se combine": "erreur-blanc",
+                "au plus": "erreur-trop"}  # fmt: skip
+"""The spoken prompt of each error of :func:`_selection` (RT 62), by a phrase of its text."""
+
+
+def error_voices(errors: list[str]) -> list[str]:
+    return [next((v for k, v in ERROR_VOICES.items() if k in e), "erreur-choix") for e in errors]
+
+
 def _selection(details: dict[str, Any], post: Any) -> tuple[list[list[int]], list[str]]:
     """The 0/1 vector of each question from the form, and the French errors (RT 11)."""
     vectors, errors = [], []
@@ -103,7 +112,7 @@ def _summary(details: dict[str, Any], vectors: list[list[int]]) -> list[dict[str
     out = []
     for b, v in zip(details["ballots"], vectors, strict=True):
         names = [c for c, x in zip(b["choices"], v, strict=True) if x]
-        out.append({"text": b["text"], "choices": names, "blank": not names})
+        out.append({"id": b["id"], "text": b["text"], "choices": names, "blank": not names})
     return out
 
 
@@ -124,6 +133,7 @@ def ballot(request: HttpRequest, scrutin: str) -> HttpResponse:
         context["chosen"] = chosen
         if errors:
             context["errors"] = errors
+            context["error_voices"] = error_voices(errors)
         elif request.POST.get("step") == "confirm":
             return _cast(request, state, details, vectors)
         elif request.POST.get("step") != "edit":
@@ -153,4 +163,26 @@ def _cast(
     )  # fmt: skip
 
 
-__all__ = ["ballot", "home", "poll"]
+@never_cache
+@require_GET
+def prompts(request: HttpRequest) -> JsonResponse:
+    """Whether this terminal can speak (RT 61–64): the audio mode is offered only then."""
+    try:
+        available = bool(sound.index())
+    except LinkError:
+        available = False
+    return JsonResponse({"available": available})
+
+
+@never_cache
+@require_GET
+def prompt(request: HttpRequest, key: str) -> HttpResponse:
+    """One spoken prompt, as prepared (RT 61–64); never cached by the browser (RT 65)."""
+    try:
+        data = sound.wav(key)
+    except LinkError:
+        return HttpResponse("Message sonore indisponible.", status=404, content_type="text/plain")
+    return HttpResponse(data, content_type="audio/wav")
+
+
+__all__ = ["ballot", "home", "poll", "prompt", "prompts"]

@@ -12,7 +12,7 @@
     }, 1000);
   }
   var back = document.querySelector("[data-return]");
-  if (back) {
+  if (back && !(window.scrutinAudio && window.scrutinAudio.on)) {  // audio mode: after speaking
     setTimeout(function () { window.location.replace(back.dataset.return); }, 1000 * Number(back.dataset.after));
   }
   // One choice per question unless several are allowed; the blank vote clears the others.
