@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,8 @@ from scrutin.crypto.encoding import canonical_json
 from scrutin.machine.core.machine import Machine
 
 from ..unit.machine.centralday import commune_day, prepare_bureau, run_day
-from .machine_station import run
+from ..unit.machine.conftest import CODES
+from .machine_station import free_port, run, start, stop, wait_up
 
 pytestmark = pytest.mark.e2e
 SCRUTINS = ("municipales", "departementales")
@@ -132,3 +134,60 @@ def test_rt_22_23_28_three_bureaux_centralised_and_acknowledged_at_both_levels(
     assert departmental["decided"] is False and departmental["counting"] is None
     pref = ok(run("machine", "centralise", "status", "prefecture", cwd=tmp_path))
     assert "votants 27" in pref
+
+
+def test_rt_22_23_the_control_module_exports_and_prints_the_acknowledgement(
+    tmp_path: Path, chromium: Any
+) -> None:
+    """The president's page, in Chromium, on a tallied bureau's running control module."""
+    m = prepare_bureau(tmp_path, "4", 20)
+    run_day(tmp_path, m, {"municipales": [0, 1, None], "departementales": [1, 0, 0]})
+    centre = ok(run("machine", "centralise", "setup", "mairie", "--bureau", str(m.roots["amovible"]),
+                    cwd=tmp_path))  # fmt: skip
+    assert "1 bureau(x)" in centre
+    port = free_port()
+    proc = start(["machine", "control", *supports(m), "--port", str(port)], tmp_path,
+                 tmp_path / "controle.log")  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(base + "/", proc)
+        page = chromium.new_context(
+            locale="fr-FR", viewport={"width": 1280, "height": 900}
+        ).new_page()
+        page.goto(base + "/")
+        page.click("text=Centralisation : exporter les résultats")
+        assert "réservée aux membres du bureau qui détiennent les clés" in page.content()
+        keys = m.roots["interne"].parent
+        page.set_input_files("input[name=cle_president]", str(keys / "president.cle"))
+        page.fill("input[name=code_president]", CODES["president"])
+        page.set_input_files("input[name=cle_assesseur]", str(keys / "assesseur-1.cle"))
+        page.fill("input[name=code_assesseur]", CODES["assesseur-1"])
+        page.click("button:has-text('Accéder à la centralisation')")
+        page.click("tr:has-text('conseillers municipaux') button:has-text('Exporter')")
+        assert "Résultats exportés sur le support amovible" in page.inner_text("[role=status]")
+        sent = m.roots["amovible"] / "transmission" / "94078-4-municipales.json"
+        assert "94078-4-municipales.json" in page.inner_text("table")
+        ack = tmp_path / "accuse.json"
+        ok(run("machine", "centralise", "receive", "mairie", str(sent), "--accuse", str(ack),
+               cwd=tmp_path))  # fmt: skip
+        # An acknowledgement altered on the way is refused, in French, and nothing is kept.
+        altered = json.loads(ack.read_bytes()) | {"number": 7}
+        (tmp_path / "modifie.json").write_bytes(canonical_json(altered))
+        page.set_input_files("input[name=accuse]", str(tmp_path / "modifie.json"))
+        page.click("button:has-text('Importer l\\'accusé')")
+        assert "sa signature ne correspond pas à son contenu" in page.inner_text("[role=alert]")
+        page.set_input_files("input[name=accuse]", str(ack))
+        page.click("button:has-text('Importer l\\'accusé')")
+        assert "Accusé de réception accepté" in page.inner_text("[role=status]")
+        row = page.inner_text("tr:has-text('conseillers municipaux')")
+        assert "✓ n° 1, reçu par Villeneuve-sur-Essai" in row
+        page.screenshot(path=str(tmp_path / "centralisation.png"), full_page=True)
+        page.set_viewport_size({"width": 360, "height": 800})
+        page.screenshot(path=str(tmp_path / "centralisation-360.png"), full_page=True)
+        pdf = page.request.get(base + "/centralisation/municipales/accuse.pdf")
+        assert pdf.headers["content-type"] == "application/pdf"
+        (tmp_path / "accuse.pdf").write_bytes(pdf.body())
+        journal = page.request.get(base + "/journal/").text()
+        assert "Accusé de réception n° 1 du bureau centralisateur" in journal
+    finally:
+        stop([proc])

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from django.views.static import serve
 
-from scrutin.machine.control import printviews, views
+from scrutin.machine.control import centralviews, printviews, views
 from scrutin.machine.settings import STATICFILES_DIRS
 
 urlpatterns = [
@@ -22,4 +22,15 @@ urlpatterns = [
     path("imprimer/initialisation.pdf", printviews.initialisation, name="machine-init-pdf"),
     path("journal/", views.journal, name="machine-journal"),
     path("liaison/", views.link_endpoint, name="machine-link"),
+    # Centralisation with acknowledgement (RT 22, 23, 28).
+    path("centralisation/", centralviews.page, name="machine-central"),
+    path(
+        "centralisation/exporter/<str:scrutin>/", centralviews.export, name="machine-central-export"
+    ),
+    path("centralisation/accuse/", centralviews.import_ack, name="machine-central-ack"),
+    path(
+        "centralisation/<str:scrutin>/accuse.pdf",
+        centralviews.ack_printout,
+        name="machine-central-ack-pdf",
+    ),
 ]
