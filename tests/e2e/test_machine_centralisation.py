@@ -163,10 +163,10 @@ def test_rt_22_23_the_control_module_exports_and_prints_the_acknowledgement(
         page.set_input_files("input[name=cle_assesseur]", str(keys / "assesseur-1.cle"))
         page.fill("input[name=code_assesseur]", CODES["assesseur-1"])
         page.click("button:has-text('Accéder à la centralisation')")
-        page.click("tr:has-text('conseillers municipaux') button:has-text('Exporter')")
+        page.click("section[aria-label*='municipaux'] button:has-text('Exporter')")
         assert "Résultats exportés sur le support amovible" in page.inner_text("[role=status]")
         sent = m.roots["amovible"] / "transmission" / "94078-4-municipales.json"
-        assert "94078-4-municipales.json" in page.inner_text("table")
+        assert "94078-4-municipales.json" in page.inner_text("section[aria-label*='municipaux']")
         ack = tmp_path / "accuse.json"
         ok(run("machine", "centralise", "receive", "mairie", str(sent), "--accuse", str(ack),
                cwd=tmp_path))  # fmt: skip
@@ -179,7 +179,7 @@ def test_rt_22_23_the_control_module_exports_and_prints_the_acknowledgement(
         page.set_input_files("input[name=accuse]", str(ack))
         page.click("button:has-text('Importer l\\'accusé')")
         assert "Accusé de réception accepté" in page.inner_text("[role=status]")
-        row = page.inner_text("tr:has-text('conseillers municipaux')")
+        row = page.inner_text("section[aria-label*='municipaux']")
         assert "✓ n° 1, reçu par Villeneuve-sur-Essai" in row
         page.screenshot(path=str(tmp_path / "centralisation.png"), full_page=True)
         page.set_viewport_size({"width": 360, "height": 800})
