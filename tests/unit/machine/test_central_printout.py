@@ -3,6 +3,8 @@ made only from an acknowledgement whose signature holds and that names the file 
 
 from __future__ import annotations
 
+from typing import Any
+
 import nacl.signing
 import pytest
 
@@ -18,7 +20,7 @@ BUREAU_KEY = nacl.signing.SigningKey(bytes(range(1, 33)))
 CENTRE_KEY = nacl.signing.SigningKey(bytes(range(33, 65)))
 
 
-def sent_and_ack() -> tuple[dict, dict]:  # type: ignore[type-arg]
+def sent_and_ack() -> tuple[dict[str, Any], dict[str, Any]]:
     p = parse_package(package_doc())
     sent = centraldocs.sign(BUREAU_KEY, {
         "format": centraldocs.BUREAU_RESULTS, "level": "bureau",
