@@ -112,7 +112,7 @@ def address_block(address: PostalAddress) -> AddressBlock:
     notes: list[str] = []
     country = unaccented_upper(address.country)
     abroad = country not in FRANCE
-    code = clean(address.postal_code).upper()
+    code = unaccented_upper(address.postal_code)
     city = unaccented_upper(address.city)
     if not code and not city:
         notes.append("code postal et localité absents : adresse incomplète")
@@ -136,11 +136,11 @@ def address_block(address: PostalAddress) -> AddressBlock:
     if len(lines) + len(tail) > MAX_LINES and body["complement1"] and body["complement2"]:
         merged = f"{body['complement1']} {body['complement2']}"
         if len(merged) <= MAX_CHARS:
-            notes.append(f"compléments 1 et 2 réunis sur une ligne : « {merged} »")
+            notes.append(f"complément 1 et complément 2 réunis sur une ligne : « {merged} »")
         else:
             merged = merged[:MAX_CHARS].rstrip()
             notes.append(
-                f"compléments 1 et 2 réunis et raccourcis (pays sur la dernière ligne) : "
+                f"complément 1 et complément 2 réunis et raccourcis (pays sur la dernière ligne) : "
                 f"« {body['complement1']} » + « {body['complement2']} »"
             )
         body["complement1"], body["complement2"] = merged, ""
