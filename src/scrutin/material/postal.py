@@ -10,14 +10,15 @@ line  content
 3     building complement (bâtiment, résidence, entrée…)
 4     number and street
 5     lieu-dit or special distribution (BP, TSA…)
-6     postal code and locality in capitals, without accents (``CEDEX`` included)
+6     postal code and locality (``CEDEX`` included)
 ====  ==========================================================================
 
 Six lines at most, 38 characters at most per line, no empty line inside the block (absent lines
-are left out and the others move up), the postal code line last. For an address abroad the
-country, in capitals without accents, comes last; we keep the six-line total (the envelope window
-is sized for six lines), so the country line takes the place of an absent line, and when every
-line is used the two complements are merged.
+are left out and the others move up), the postal code line last; lines 4 to 6 (and the country)
+in capitals without accents or punctuation, as La Poste's sorting machines read them best. For an address abroad the
+country comes last; the standard allows it as a seventh line, but we keep the six-line total (the
+text must stay inside the 45 mm window), so the country line takes the place of an absent line,
+and when every line is used the two complements are merged (and a note says so).
 
 Nothing is dropped silently: :func:`address_block` returns notes in French (each naming the field)
 whenever a value had to be shortened, merged or was missing; ``scrutin material letters`` prints
@@ -34,6 +35,7 @@ MAX_LINES = 6
 MAX_CHARS = 38
 FRANCE = frozenset({"", "FRANCE", "FR", "FRA", "FRANCE METROPOLITAINE"})
 _SPACES = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[^\w ]|_")
 _LIGATURES = str.maketrans({"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae", "ß": "ss", "ẞ": "SS"})
 CIVILITIES = {"MONSIEUR": "M.", "M": "M.", "M.": "M.", "MR": "M.", "MADAME": "Mme",
               "MME": "Mme", "MLLE": "Mme", "MADEMOISELLE": "Mme"}  # fmt: skip
@@ -81,6 +83,12 @@ def unaccented_upper(text: str) -> str:
     return clean(plain).upper()
 
 
+def sorting_line(text: str) -> str:
+    """Lines 4 to 6 (NF Z 10-011): capitals, no accent, no punctuation — only letters, digits and
+    spaces, what the sorting machines read best (« 12, rue de l'Église » → « 12 RUE DE L EGLISE »)."""
+    return " ".join(_PUNCTUATION.sub(" ", unaccented_upper(text)).split())
+
+
 def short_civility(civility: str) -> str:
     return CIVILITIES.get(clean(civility).upper().rstrip(".") or "", clean(civility))
 
@@ -110,10 +118,10 @@ def _fit(value: str, field: str, notes: list[str]) -> str:
 def address_block(address: PostalAddress) -> AddressBlock:
     """The six-line block for ``address`` (see the module docstring), with the notes."""
     notes: list[str] = []
-    country = unaccented_upper(address.country)
+    country = sorting_line(address.country)
     abroad = country not in FRANCE
-    code = unaccented_upper(address.postal_code)
-    city = unaccented_upper(address.city)
+    code = sorting_line(address.postal_code)
+    city = sorting_line(address.city)
     if not code and not city:
         notes.append("code postal et localité absents : adresse incomplète")
     elif not abroad and not re.fullmatch(r"\d{5}", code):
@@ -124,7 +132,8 @@ def address_block(address: PostalAddress) -> AddressBlock:
         notes.append(f"localité raccourcie à {MAX_CHARS} caractères : « {last} »")
         last = " ".join(p for p in (code, city[:cut].rstrip()) if p)[:MAX_CHARS].rstrip()
     body = {f: _fit(clean(getattr(address, f)), f, notes)
-            for f in ("recipient", "complement1", "complement2", "street", "place")}  # fmt: skip
+            for f in ("recipient", "complement1", "complement2")}  # fmt: skip
+    body |= {f: _fit(sorting_line(getattr(address, f)), f, notes) for f in ("street", "place")}
     if not body["recipient"]:
         notes.append("destinataire absent")
     if not body["street"] and not body["place"]:

@@ -32,7 +32,7 @@ def test_cctp_4_1_4_1_letter_shows_credentials_dates_address_and_support(tmp_pat
     assert "Le site vous demandera aussi votre date de naissance." in text
     assert "01 23 45 67 89" in text and "assistance@cci-paris.fr" in text
     assert "CCI Paris Île-de-France" in text and "27 avenue de Friedland" in text
-    for line in ("BOULANGERIE ELODIE", "12 RUE DE L'EGLISE", "75011 PARIS"):
+    for line in ("BOULANGERIE ELODIE", "12 RUE DE L EGLISE", "75011 PARIS"):
         assert line in text
     assert "Mme Élodie DURAND" in text and "SPÉCIMEN" not in text
 
