@@ -39,6 +39,7 @@ LEFT, RIGHT = 18 * MM, 192 * MM
 #: docs/material.md for the play of the folded sheet in the envelope)
 ADDRESS_X, ADDRESS_TOP = 105 * MM, 58 * MM
 ADDRESS_SIZE, ADDRESS_LEADING = 9.5, 11.5
+FOOTER_X = 120 * MM
 SANS, BOLD, MONO, MONO_BOLD = "PV", "PV-Bold", "PV-Mono", "PV-Mono-Bold"
 
 
@@ -278,11 +279,8 @@ class _Writer:
         self.c = c
         self.faces = {name: _Face(name, c._doc) for name in (SANS, BOLD, MONO, MONO_BOLD)}
 
-    def text(self, font: str, size: float, x: float, y: float, text: str, *,
-             right: bool = False) -> None:  # fmt: skip
+    def text(self, font: str, size: float, x: float, y: float, text: str) -> None:
         face = self.faces[font]
-        if right:
-            x -= face.font.stringWidth(text, size)
         self.c._code.append(f"BT 1 0 0 1 {x:.2f} {y:.2f} Tm {face.show(size, text)} ET")
 
     def personal(self, data: LetterData, block: AddressBlock, footer: str) -> None:
@@ -300,7 +298,7 @@ class _Writer:
                 text(SANS, 10, LEFT, _y(top), line[:90])
                 top += 4.8
         self.c._code.append("0.35 g")
-        text(SANS, 7.5, RIGHT, _y(291), footer, right=True)
+        text(SANS, 7.5, FOOTER_X, _y(291), footer)
         self.c._code.append("0 g")
 
 
@@ -316,24 +314,29 @@ def fonts() -> None:
         pdfmetrics.registerFont(TTFont(MONO_BOLD, str(FONT_DIR / "DejaVuSansMono-Bold.ttf")))
 
 
+Notes = list[tuple[str, tuple[str, ...]]]
+
+
 def render(kit: LetterKit, letters: Iterable[LetterData], out: BinaryIO, *,
-           specimen: bool = False, batch: int = 1, total: int | None = None) -> int:  # fmt: skip
+           specimen: bool = False, batch: int = 1, total: int | None = None,
+           notes: Notes | None = None) -> int:  # fmt: skip
     """Write one A4 page per letter into ``out``; returns the number of pages.
 
     ``specimen`` prints a visible « SPÉCIMEN » mark across each page (BAT proof). ``batch`` and
     ``total`` only feed the small footer line (« lot 0001 · 12 / 1000 ») the print shop checks.
+    ``notes`` receives (identifier, notes) for each address block that had to be changed.
     """
     fonts()
     saved = rl_config.useA85
     rl_config.useA85 = 0  # binary compressed streams: ASCII85 costs a third of the time
     try:
-        return _render(kit, letters, out, specimen=specimen, batch=batch, total=total)
+        return _render(kit, letters, out, specimen=specimen, batch=batch, total=total, notes=notes)
     finally:
         rl_config.useA85 = saved
 
 
 def _render(kit: LetterKit, letters: Iterable[LetterData], out: BinaryIO, *,
-            specimen: bool, batch: int, total: int | None) -> int:  # fmt: skip
+            specimen: bool, batch: int, total: int | None, notes: Notes | None) -> int:  # fmt: skip
     c = Canvas(out, pagesize=(PAGE_W, PAGE_H), invariant=1, pageCompression=1)
     c.setTitle(f"Courriers de vote – {kit.cci_label}" + (" – spécimen" if specimen else ""))
     c.setAuthor(kit.cci_label)
@@ -344,7 +347,10 @@ def _render(kit: LetterKit, letters: Iterable[LetterData], out: BinaryIO, *,
         pages += 1
         static.place(data.birth_date_asked)
         count = f"{pages} / {total}" if total else str(pages)
-        writer.personal(data, data.block(), f"lot {batch:04d} · {count} · {data.identifier}")
+        block = data.block()
+        if notes is not None and block.notes:
+            notes.append((data.identifier, block.notes))
+        writer.personal(data, block, f"lot {batch:04d} · {count} · {data.identifier}")
         c.showPage()
     if pages == 0:
         raise ValueError("no letter to render")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_LINES = 6
 MAX_CHARS = 38
@@ -76,13 +77,17 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=1 << 16)  # localities, streets and names repeat a lot in 2 million lines
 def unaccented_upper(text: str) -> str:
     """« Saint-Étienne Cédex » → « SAINT-ETIENNE CEDEX » (NF Z 10-011, last line)."""
+    if text.isascii():
+        return clean(text).upper()
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return clean(plain).upper()
 
 
+@lru_cache(maxsize=1 << 16)
 def sorting_line(text: str) -> str:
     """Lines 4 to 6 (NF Z 10-011): capitals, no accent, no punctuation — only letters, digits and
     spaces, what the sorting machines read best (« 12, rue de l'Église » → « 12 RUE DE L EGLISE »)."""

@@ -290,15 +290,11 @@ def _render_bucket(job: Job) -> tuple[list[Batch], list[tuple[str, tuple[str, ..
     for offset in range(0, len(records), size):
         letters = [letter_from_row(row) for _, row in records[offset : offset + size]]
         number = (start + offset) // size + 1
-        for data in letters:
-            found = data.block().notes
-            if found:
-                notes.append((data.identifier, found))
         name = f"lettres-{kit.cci_code}-{number:04d}.pdf"
         target = Path(out_dir) / name
         partial = target.with_suffix(".pdf.partiel")
         with partial.open("xb") as fh:
-            render(kit, letters, fh, batch=number, total=len(letters))
+            render(kit, letters, fh, batch=number, total=len(letters), notes=notes)
         os.replace(partial, target)
         batches.append(Batch(
             number=number, file=name, sha256=file_sha256(target), letters=len(letters),
