@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from scrutin.material.kit import LetterKit
-from scrutin.material.letter import grouped_code, paris_moment, render
+from scrutin.material.letter import grouped_code, paris_moment, render, text_width
 
 from .helpers import OPENING, elector, kit_doc
 
@@ -69,3 +69,17 @@ def test_paris_time_and_code_grouping() -> None:
     assert paris_moment(OPENING) == "jeudi 19 novembre 2026 à 9 h"
     assert paris_moment(OPENING.replace(minute=30, day=1)) == "dimanche 1er novembre 2026 à 9 h 30"
     assert grouped_code("abcde fghjk-mnpqr") == "ABCDE-FGHJK-MNPQR"
+
+
+def test_nf_z_10_011_address_block_stays_inside_the_envelope_window() -> None:
+    """DL/C5 window 100 × 45 mm, 20 mm from the right and 15 mm from the bottom of a 220 × 110
+    envelope; the A4 sheet folded in three can move 10 mm sideways and 11 mm up or down in it:
+    the block must stay within 100–190 mm from the left and 50–84 mm from the top."""
+    from scrutin.material.letter import ADDRESS_LEADING, ADDRESS_SIZE, ADDRESS_TOP, ADDRESS_X, MM
+
+    left = ADDRESS_X / MM
+    right = left + text_width("W" * 38)
+    top = ADDRESS_TOP / MM - ADDRESS_SIZE * 0.8 / MM  # cap height above the first baseline
+    bottom = ADDRESS_TOP / MM + 5 * ADDRESS_LEADING / MM + ADDRESS_SIZE * 0.25 / MM
+    assert 100 <= left and right <= 190, (left, right)
+    assert 50 <= top and bottom <= 84, (top, bottom)
