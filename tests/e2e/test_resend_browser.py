@@ -32,6 +32,8 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "resend"
 def _settings(settings: Any, tmp_path: Path) -> None:
     settings.SCRUTIN_RESEND_POW_BITS = 12  # a real proof computed by preuve.js in the page
     settings.VAR_DIR = tmp_path
+    settings.SCRUTIN_IMPORTS_INLINE = True  # the mailing engine sends in the request (C4)
+    settings.SCRUTIN_MAIL_RATE = 0
     cache.clear()
 
 
@@ -73,6 +75,12 @@ def test_cctp_5_1_3_3_elector_requests_and_coe_accepts_in_chromium(
     elector.save(update_fields=["email", "family_name", "usage_name"])
     coe = make_user("COE", ["011"], name="coe-ain@cci.test")
     SHOTS.mkdir(parents=True, exist_ok=True)
+    wide = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    desktop = wide.new_page()
+    desktop.goto(f"{live_server.url}/vote/renvoi/")
+    assert axe_violations(desktop) == []
+    desktop.screenshot(path=str(SHOTS / "formulaire-bureau.png"), full_page=True)
+    wide.close()
 
     context = chromium.new_context(locale="fr-FR", viewport={"width": 360, "height": 800})
     page = context.new_page()
@@ -119,6 +127,7 @@ def test_cctp_5_1_3_3_elector_requests_and_coe_accepts_in_chromium(
         pytest.fail("contract C4 (mailing.material.resend_material) is not installed: " + text)
     request.refresh_from_db()
     assert request.status == "accepted", text
+    assert "acceptée" in text
     received = [m for m in smtp_sink.messages if "electeur.ain@exemple.fr" in m["X-Envelope-To"]]
     assert received, [m["X-Envelope-To"] for m in smtp_sink.messages]
     assert any("demandeur@exemple.fr" in m["X-Envelope-To"] for m in smtp_sink.messages)

@@ -32,6 +32,8 @@ def _fast(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.SCRUTIN_LOGIN_MIN_SECONDS = 0
     settings.SCRUTIN_SITE_URL = "https://vote.cci.test"
     settings.VAR_DIR = tmp_path  # the documents' key file of this test
+    settings.SCRUTIN_IMPORTS_INLINE = True  # the mailing engine sends in the request (C4)
+    settings.SCRUTIN_MAIL_RATE = 0
     cache.clear()
     yield
     cache.clear()

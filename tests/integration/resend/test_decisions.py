@@ -4,6 +4,8 @@ reaches the requester by e-mail; support and the COE open requests (contract C5)
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -177,5 +179,82 @@ def test_accept_without_an_elector_line_is_refused(
                       numero="0119999999999")  # fmt: skip
     with pytest.raises(services.ResendError, match="Choisissez d'abord la ligne électorale"):
         services.accept(request, user=resend.coe, reason="pièce conforme")
+    request.refresh_from_db()
+    assert request.status == "pending"
+
+
+CODE = re.compile(r"\b[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}\b")
+
+
+def _letter_codes(cci: str) -> dict[str, str]:
+    """The codes printed on the letters (first generation, decrypted export)."""
+    from scrutin.platform.credentials import services as credentials
+    from scrutin.platform.credentials.export import generate_keypair, read_rows
+
+    private, public = generate_keypair()
+    credentials.register_recipient(public, "Routeur de test")
+    run = credentials.generate(credentials.new_run(cci, "new"))
+    return {row[0]: row[1] for row in read_rows(Path(run.export_path), private)}
+
+
+def _text(mail: Any) -> str:
+    part = next(p for p in mail.walk() if p.get_content_type() == "text/plain")
+    return str(part.get_payload(decode=True).decode())
+
+
+def test_cctp_5_1_3_3_acceptance_kills_the_old_code_and_emails_new_material(
+    resend: Resend, smtp_sink: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from scrutin.platform.credentials.services import authenticate
+
+    number = resend.own.number
+    old = _letter_codes("011")[number]
+    assert authenticate(number, old) is not None
+    request = _submit(resend, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _signed_in(resend.coe).post(
+            f"/gestion/renvoi/{request.pk}/decision/",
+            {"accepter": "1", "motif": "Pièce d'identité conforme."},
+        )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == "accepted" and request.material_message_id is not None
+    assert authenticate(number, old) is None  # the old code is dead at once
+    material = [m for m in smtp_sink.messages if m["X-Envelope-To"] == "electeur.ain@exemple.fr"]
+    assert len(material) == 1
+    new = CODE.search(_text(material[0]))
+    assert new is not None and new.group(0) != old
+    assert authenticate(number, new.group(0)) is not None
+    notice = [m for m in smtp_sink.messages if m["X-Envelope-To"] == "demandeur@exemple.fr"]
+    assert len(notice) == 1 and "acceptée" in _text(notice[0])
+    assert CODE.search(_text(notice[0])) is None  # the notice never carries a code
+    entry = JournalEntry.objects.get(event="resend:request:accept")
+    assert entry.data["number"] == number and old not in str(entry.data)
+
+
+def test_cctp_5_1_3_3_coe_resends_on_its_own_initiative(
+    resend: Resend, smtp_sink: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    coe = _signed_in(resend.coe)
+    refused = coe.post("/gestion/renvoi/nouveau/", {"numero": resend.other.number, "motif": "x"})
+    assert "hors de votre périmètre" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = coe.post("/gestion/renvoi/nouveau/",
+                        {"numero": resend.own.number, "motif": "Courrier revenu : adresse erronée."})  # fmt: skip
+    assert done.status_code == 302
+    request = ResendRequest.objects.get(number=resend.own.number)
+    assert (request.origin, request.status) == ("coe", "accepted")
+    assert [m["X-Envelope-To"] for m in smtp_sink.messages] == ["electeur.ain@exemple.fr"]
+
+
+def test_acceptance_of_a_line_without_email_keeps_the_request_pending(
+    resend: Resend, django_capture_on_commit_callbacks: Any
+) -> None:
+    from scrutin.platform.electoral.models import Elector
+
+    Elector.objects.filter(number=resend.own.number).update(email="")
+    request = _submit(resend, django_capture_on_commit_callbacks)
+    with pytest.raises(services.ResendError, match="n'a pas d'adresse électronique"):
+        services.accept(request, user=resend.coe, reason="conforme")
     request.refresh_from_db()
     assert request.status == "pending"
