@@ -102,3 +102,49 @@ def test_cctp_5_2_2_coe_refuses_with_a_reason_then_approves_in_chromium(
     assert page.get_by_role("button", name="Enregistrer").is_disabled()
     shot(page, "reglages-verrouilles-360")
     assert page.csp_errors == []
+
+
+def test_cctp_5_2_2_cci_france_approves_the_bat_general_and_downloads_the_kit_in_chromium(
+    chromium: Any, live_server: Any, tmp_path: Path, settings: Any
+) -> None:
+    import json
+
+    from scrutin.platform.credentials import services as credentials
+    from scrutin.platform.credentials.export import generate_keypair
+    from scrutin.platform.material import services
+
+    from ...integration.material.conftest import approve, choose
+
+    settings.SCRUTIN_VOTE_OPENS_AT = "2026-11-19T09:00"
+    settings.SCRUTIN_VOTE_CLOSES_AT = "2026-11-26T18:00"
+    settings.VAR_DIR = tmp_path / "var"
+    (tmp_path / "var").mkdir()
+    build_world(tmp_path)
+    credentials.register_recipient(generate_keypair()[1], "Opérateur de test")
+    president = make_user("PRESCOE", ["011"], name="president-011@cci.test")
+    choose(president)
+    approve(president)
+    admin = make_user("ADMIN", None, national=True, name="national@cci.test")
+    client = Client()
+    client.force_login(admin)
+    context = chromium.new_context(locale="fr-FR", accept_downloads=True,
+                                   viewport={"width": 1280, "height": 900})  # fmt: skip
+    context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "url": live_server.url,
+                          "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value}])  # fmt: skip
+    page = context.new_page()
+    page.goto(f"{live_server.url}/gestion/materiel/national/")
+    assert "pas encore de BAT validé par la COE : 974" in page.content()
+    assert axe_violations(page) == []
+    shot(page, "national-desktop")
+    page.get_by_role("button", name="Valider le BAT général des CCI cochées").click()
+    page.wait_for_selector("text=BAT général validé pour : 011.")
+    assert services.bat_of("011").national_approved
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger le kit de CCI de l'Ain").click()
+    assert download.value.suggested_filename == "kit-011.json"
+    kit = json.loads(Path(download.value.path()).read_bytes())["kit"]
+    assert kit["bat"]["national"]["by"] == admin.username and kit["cci"]["code"] == "011"
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert axe_violations(page) == []
+    shot(page, "national-360")
+    context.close()
