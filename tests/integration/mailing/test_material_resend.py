@@ -18,6 +18,7 @@ from scrutin.platform.credentials.models import Credential, GenerationRun
 from scrutin.platform.electoral.models import Elector
 from scrutin.platform.mailing import material
 from scrutin.platform.mailing.models import Message
+from tests.frenchtext import problems
 
 from .conftest import Sink
 
@@ -63,6 +64,7 @@ def test_cctp_5_1_3_3_resend_kills_the_letter_code_and_emails_a_new_one(
     )
     body = text_of(mail)
     assert "l'ancien code ne marche plus" in body and NUMBER in body
+    assert problems(body, "courriel de renvoi") == []  # plain French, no identifier
     new = CODE.search(body).group(0)  # type: ignore[union-attr]
     assert not login(NUMBER, old) and login(NUMBER, new)
     # e-mail only, even with a mobile: no SMS row, no SMS outbox (CCTP 5.1.3.3)
