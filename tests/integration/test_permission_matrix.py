@@ -250,6 +250,8 @@ def kwargs_for(name: str, d: Data) -> dict[str, Any]:
         "documents:job": {"pk": d.document},
         "documents:progress": {"pk": d.document},
         "documents:download": {"pk": d.document},
+        "support:elector": {"number": d.elector},
+        "support:resend": {"number": d.elector},
     }.get(name, {})
 
 

@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "scrutin.platform.mailing",
     "scrutin.platform.resend",
     "scrutin.platform.board",
+    "scrutin.platform.support",
 ]
 
 MIDDLEWARE = [
@@ -306,3 +307,13 @@ SCRUTIN_SMS_BACKEND = os.environ.get("SCRUTIN_SMS_BACKEND", "file")
 SCRUTIN_SMS_URL = os.environ.get("SCRUTIN_SMS_URL", "")
 SCRUTIN_SMS_TOKEN = os.environ.get("SCRUTIN_SMS_TOKEN", "")
 SCRUTIN_SMS_SENDER = os.environ.get("SCRUTIN_SMS_SENDER", "")
+# --- support (CCTP 5.1.3.2.3; docs/support.md) -------------------------------------------------
+# The national support line shown on every voting-site page before sign-in (after it: the
+# elector's urn's phone, e-mail and message from the structure file, these as fallback).
+SCRUTIN_SUPPORT_PHONE = os.environ.get("SCRUTIN_SUPPORT_PHONE", "09 70 00 00 00")
+SCRUTIN_SUPPORT_EMAIL = os.environ.get("SCRUTIN_SUPPORT_EMAIL", "assistance@elections-cci.test")
+SCRUTIN_SUPPORT_MESSAGE = os.environ.get(
+    "SCRUTIN_SUPPORT_MESSAGE",
+    "Appel non surtaxé. Assistance joignable 24 heures sur 24 et 7 jours sur 7 pendant le vote.",
+)
+# --- end support -------------------------------------------------------------------------------

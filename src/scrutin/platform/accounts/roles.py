@@ -38,6 +38,7 @@ ROLES: tuple[Role, ...] = (
         "tally.view_results", "tally.export_results", "mailing.manage_campaigns",
         "resend.route_resend",
         "material.manage_dispatch", "material.approve_national_bat",
+        "support.assist_electors", "support.export_contacts",
     ), aliases=("ADMINISTRA", "CCIFRANCE")),
     Role("PRESCOE", "Président de COE", (
         *ELECTORAL_READ, "candidates.manage_candidates", *CONTROL_COE,
@@ -58,7 +59,8 @@ ROLES: tuple[Role, ...] = (
     ), read_only=True, aliases=("OBSERVATEU", "PREFECTURE")),
     Role("OPERATEUR", "Opérateur du prestataire", ("accounts.operate_platform",),
          aliases=("PRESTATAIR",)),
-    Role("SUPPORT", "Agent de support (niveaux 1 et 2)", ("accounts.handle_resend_requests",)),
+    Role("SUPPORT", "Agent de support (niveaux 1 et 2)", ("accounts.handle_resend_requests",
+                                                          "support.assist_electors")),
     Role("CLE", "Détenteur de clé", ("accounts.hold_key",), aliases=("DETENTEUR",)),
 )  # fmt: skip
 
