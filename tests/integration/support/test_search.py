@@ -114,13 +114,12 @@ def _fill_on_postgresql(world: World, count: int) -> None:
                "usage_name": "'NOM' || n", "family_name": "'FAMILLE' || n",
                "company_name": "'SOCIETE ' || n", "email": "'e' || n || '@exemple.test'"}  # fmt: skip
     select = ", ".join(varying.get(c, f'"{c}"') for c in columns)
+    names = ", ".join(f'"{c}"' for c in columns)
+    # column names of the model, not input; the values are parameters
+    sql = f"INSERT INTO electoral_elector ({names}) SELECT {select} FROM electoral_elector, "  # noqa: S608
+    sql += "generate_series(1, %s) AS n WHERE number = %s"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO electoral_elector ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
-            f"SELECT {select} FROM electoral_elector, generate_series(1, %s) AS n "
-            "WHERE number = %s",
-            [count, world.own.elector],
-        )
+        cursor.execute(sql, [count, world.own.elector])
         cursor.execute("ANALYZE electoral_elector")
 
 
@@ -135,7 +134,11 @@ def _fill_on_postgresql(world: World, count: int) -> None:
 )  # fmt: skip
 @pytest.mark.parametrize("national", [False, True])
 def test_search_reads_an_index_on_postgresql(
-    world: World, agent_011: User, national_agent: User, query: str, indexes: tuple[str, ...],
+    world: World,
+    agent_011: User,
+    national_agent: User,
+    query: str,
+    indexes: tuple[str, ...],
     national: bool,
 ) -> None:
     """On 30,000 electors, the plan of the search names its index(es) and never scans the

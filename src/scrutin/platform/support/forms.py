@@ -53,8 +53,9 @@ class ContactForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("contacted_at", timezone.localtime().replace(second=0,
-                                                                                 microsecond=0))
+            self.initial.setdefault(
+                "contacted_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
 
     def clean_requester_name(self) -> str:
         return " ".join(str(self.cleaned_data["requester_name"]).split())

@@ -101,9 +101,11 @@ def search_rows(user: Any, query: str) -> tuple[str, QuerySet[Elector]]:
 
 def find(user: Any, number: str) -> Elector | None:
     """The elector, or ``None`` when unknown or outside the user's perimeter (same answer)."""
-    elector = Elector.objects.select_related("urn__cci", "urn__category").filter(
-        number=number[:13]
-    ).first()
+    elector = (
+        Elector.objects.select_related("urn__cci", "urn__category")
+        .filter(number=number[:13])
+        .first()
+    )
     if elector is None or not can_access_cci(user, elector.cci_code):
         return None
     return elector

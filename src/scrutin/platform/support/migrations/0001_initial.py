@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,25 +14,94 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ContactLog',
+            name="ContactLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requester_name', models.CharField(max_length=120, verbose_name='nom et prénom du demandeur')),
-                ('channel', models.CharField(choices=[('telephone', 'Téléphone'), ('courriel', 'Courriel')], max_length=10, verbose_name='canal')),
-                ('contacted_at', models.DateTimeField(verbose_name='date et heure du contact')),
-                ('nature', models.CharField(choices=[('non-recu', 'Matériel de vote non reçu'), ('perdu', 'Identifiant ou code perdu'), ('bloque', 'Connexion bloquée ou code refusé'), ('naissance', 'Date de naissance refusée'), ('appareil', 'Navigateur, téléphone ou ordinateur'), ('deja-vote', '« Vous avez déjà voté »'), ('recepisse', 'Accusé de réception, numéro de suivi'), ('renvoi', 'Demande de renvoi du matériel de vote'), ('election', "Question sur l'élection ou les candidats"), ('autre', 'Autre demande')], max_length=10, verbose_name='nature de la demande')),
-                ('details', models.TextField(blank=True, default='', max_length=2000, verbose_name='précisions')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Niveau 1'), (2, 'Niveau 2')], default=1, verbose_name='niveau')),
-                ('elector_number', models.CharField(blank=True, default='', max_length=13, verbose_name="numéro d'électeur")),
-                ('cci_code', models.CharField(blank=True, default='', max_length=3, verbose_name='code CCI')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='noté le')),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='support_contacts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "requester_name",
+                    models.CharField(max_length=120, verbose_name="nom et prénom du demandeur"),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("telephone", "Téléphone"), ("courriel", "Courriel")],
+                        max_length=10,
+                        verbose_name="canal",
+                    ),
+                ),
+                ("contacted_at", models.DateTimeField(verbose_name="date et heure du contact")),
+                (
+                    "nature",
+                    models.CharField(
+                        choices=[
+                            ("non-recu", "Matériel de vote non reçu"),
+                            ("perdu", "Identifiant ou code perdu"),
+                            ("bloque", "Connexion bloquée ou code refusé"),
+                            ("naissance", "Date de naissance refusée"),
+                            ("appareil", "Navigateur, téléphone ou ordinateur"),
+                            ("deja-vote", "« Vous avez déjà voté »"),
+                            ("recepisse", "Accusé de réception, numéro de suivi"),
+                            ("renvoi", "Demande de renvoi du matériel de vote"),
+                            ("election", "Question sur l'élection ou les candidats"),
+                            ("autre", "Autre demande"),
+                        ],
+                        max_length=10,
+                        verbose_name="nature de la demande",
+                    ),
+                ),
+                (
+                    "details",
+                    models.TextField(
+                        blank=True, default="", max_length=2000, verbose_name="précisions"
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Niveau 1"), (2, "Niveau 2")], default=1, verbose_name="niveau"
+                    ),
+                ),
+                (
+                    "elector_number",
+                    models.CharField(
+                        blank=True, default="", max_length=13, verbose_name="numéro d'électeur"
+                    ),
+                ),
+                (
+                    "cci_code",
+                    models.CharField(blank=True, default="", max_length=3, verbose_name="code CCI"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="noté le")),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="support_contacts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "contact avec l'assistance",
-                'ordering': ['-id'],
-                'permissions': [('assist_electors', 'Assister les électeurs (recherche, contacts, demande de renvoi)'), ('export_contacts', "Exporter le registre des contacts de l'assistance")],
-                'indexes': [models.Index(fields=['cci_code', 'id'], name='support_contact_cci_id_idx'), models.Index(fields=['elector_number', 'id'], name='support_contact_elector_idx')],
+                "verbose_name": "contact avec l'assistance",
+                "ordering": ["-id"],
+                "permissions": [
+                    (
+                        "assist_electors",
+                        "Assister les électeurs (recherche, contacts, demande de renvoi)",
+                    ),
+                    ("export_contacts", "Exporter le registre des contacts de l'assistance"),
+                ],
+                "indexes": [
+                    models.Index(fields=["cci_code", "id"], name="support_contact_cci_id_idx"),
+                    models.Index(
+                        fields=["elector_number", "id"], name="support_contact_elector_idx"
+                    ),
+                ],
             },
         ),
     ]
