@@ -178,3 +178,27 @@ def test_cctp_5_1_3_2_4_csv_export_for_cci_france_is_national_journaled_and_inje
     assert rows[1][-1] == "agent-011@assistance.test"
     entry = JournalEntry.objects.get(event="support:contacts:export")
     assert entry.data == {"rows": 1} and entry.actor == "admin@ccifrance.test"
+
+
+@pytest.mark.django_db
+def test_cctp_5_1_3_2_card_shows_the_dispatch_status_per_channel_never_the_text(
+    world: World, agent_011: User
+) -> None:
+    from scrutin.platform.mailing.models import Campaign, Message
+
+    number = world.own.elector
+    campaign = Campaign.objects.create(kind="material", cci_code="011")
+    sent_at = timezone.now() - timedelta(hours=2)
+    Message.objects.create(campaign=campaign, elector_number=number, channel="email",
+                           address="lucie@exemple.test", status="bounced", sent_at=sent_at,
+                           last_error="Boîte aux lettres pleine.")  # fmt: skip
+    Message.objects.create(campaign=campaign, elector_number=number, channel="sms",
+                           address="+33612345678", status="sent", sent_at=sent_at)  # fmt: skip
+    body = signed_in(agent_011).get(reverse("support:elector", args=[number])).content.decode()
+    table = body[body.index("Dernier envoi par canal") :]
+    assert (
+        "Courriel</td><td>Matériel de vote</td><td>Revenu en erreur (adresse à corriger)" in table
+    )
+    assert "lucie@exemple.test" in table and "Boîte aux lettres pleine." in table
+    assert "SMS</td><td>Matériel de vote</td><td>Envoyé</td><td>+33612345678" in table
+    assert timezone.localtime(sent_at).strftime("%d/%m/%Y %H:%M") in table

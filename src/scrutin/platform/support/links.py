@@ -34,6 +34,10 @@ ORIGINS = {"elector": "l'électeur (formulaire public)", "coe": "la commission",
            "support": "l'assistance"}  # fmt: skip
 
 
+class ResendRefused(ValueError):
+    """The desk does not open this resend request; the message says why (French)."""
+
+
 @dataclass(frozen=True)
 class DispatchLine:
     channel: str
@@ -96,5 +100,8 @@ def open_resend(number: str, *, user: Any, note: str) -> PendingResend:
     """Open a resend request on the elector's behalf for the COE to decide (C5)."""
     from ..resend import services as resend  # type: ignore[attr-defined,unused-ignore]
 
-    request = resend.open_request(number=number, origin="support", user=user, note=note)
+    try:
+        request = resend.open_request(number=number, origin="support", user=user, note=note)
+    except resend.ResendError as exc:
+        raise ResendRefused(str(exc)) from None
     return PendingResend(request.created_at, ORIGINS.get(request.origin, request.origin))

@@ -15,7 +15,7 @@ from .contact import for_request
 
 def _resend_url() -> str:
     """The public resend form (issue 14, app ``resend``), once it is installed."""
-    for name in ("resend:request", "resend:form", "resend:index"):
+    for name in ("resend-public:form",):
         try:
             return reverse(name)
         except NoReverseMatch:

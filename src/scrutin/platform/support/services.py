@@ -38,8 +38,7 @@ class SearchError(ValueError):
     """A search the desk cannot run; the message says what to type instead (French)."""
 
 
-class ResendRefused(ValueError):
-    """The desk does not open this resend request; the message says why (French)."""
+ResendRefused = links.ResendRefused
 
 
 @dataclass(frozen=True)
