@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from scrutin.platform.electoral.models import Elector
+from scrutin.platform.resend.models import ResendRequest
 from scrutin.platform.support.models import ContactLog
 
 from ..integration.accounts.world import PASSWORD, build_world, make_user
@@ -105,6 +106,16 @@ def test_cctp_5_1_3_2_agent_searches_records_a_contact_and_asks_for_a_resend(
         "non-recu",
     )
     assert page.get_by_role("cell", name="Claire Fontaine").is_visible()
+
+    page.get_by_label("Motif pour la commission").fill(
+        "Courrier jamais reçu ; identité vérifiée par le nom, l'entreprise et la commune."
+    )
+    page.get_by_role("button", name="Demander un renvoi à la commission").click()
+    assert page.get_by_text("Demande de renvoi transmise").is_visible()
+    request = ResendRequest.objects.get()
+    assert (request.number, request.origin, request.status) == (elector.number, "support",
+                                                                 "pending")  # fmt: skip
+    assert page.locator("#renvoi-en-attente").is_visible()
 
     page.set_viewport_size({"width": 360, "height": 740})
     assert axe_violations(page) == []

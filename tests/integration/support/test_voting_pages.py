@@ -90,3 +90,15 @@ def test_cctp_5_1_3_2_public_faq_answers_the_frequent_questions_in_plain_french(
         assert question in body, question
     assert body.count("<details>") >= 9 and body.count("<summary>") == body.count("<details>")
     assert scan_html(response.content.decode(), "aide") == []
+
+
+def test_cctp_5_1_3_2_support_line_on_the_public_resend_form(world: World) -> None:
+    """The elector who has not received the material finds the support on the resend form."""
+    body = Client().get(reverse("resend-public:form")).content.decode()
+    footer = body[body.index('<footer class="foot">') :]
+    assert "09 70 00 00 00" in footer and "assistance@elections-cci.test" in footer
+
+
+def test_faq_links_to_the_resend_form(world: World) -> None:
+    body = Client().get(reverse("help:faq")).content.decode()
+    assert f'href="{reverse("resend-public:form")}"' in body
