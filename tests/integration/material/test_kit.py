@@ -89,3 +89,35 @@ def test_cctp_5_2_2_kit_refused_when_the_letter_changed_after_the_approvals(
 
 def test_cctp_5_2_2_kit_needs_a_national_perimeter(president: User) -> None:
     assert client_for(president).get(KIT).status_code == 403
+
+
+def test_cctp_5_2_2_jpeg_logo_goes_to_the_kit_as_png_and_a_new_logo_needs_a_new_bat(
+    president: User, admin: User
+) -> None:
+    import base64
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from scrutin.platform.electoral.models import Cci
+
+    def logo(colour: str) -> ContentFile[bytes]:
+        out = io.BytesIO()
+        Image.new("RGB", (40, 20), colour).save(out, format="JPEG")
+        return ContentFile(out.getvalue())
+
+    cci = Cci.objects.get(code="011")
+    cci.logo.save("011-logo.jpg", logo("navy"), save=True)
+    choose(president)
+    approve(president)
+    services.approve_national(["011"], user=admin)
+    client = client_for(admin)
+    png = base64.b64decode(json.loads(client.get(KIT).content)["kit"]["cci"]["logo_png"])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and Image.open(io.BytesIO(png)).size == (40, 20)
+    cci.logo.save(
+        "011-logo-2.jpg", logo("red"), save=True
+    )  # the letter is no longer the one approved
+    response = client.get(KIT)
+    assert response.status_code == 409
+    assert "le courrier a changé depuis la validation du BAT" in text(response)

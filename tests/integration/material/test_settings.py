@@ -33,11 +33,13 @@ def test_cctp_5_2_2_coe_choice_saved_and_journaled_with_old_and_new_values(
     )
     assert [e.cci_code for e in entries] == ["011", "011"]
     assert entries[0].actor == president.username and entries[0].data["first"] is True
-    second = entries[1].data["changes"]
-    assert second["mode"] == {"old": "reroute", "new": "direct"}
-    assert second["batch_size"] == {"old": 500, "new": 2000}
-    assert second["reroute_address"] == {"old": REROUTE, "new": ""}
-    assert "return_address" not in second  # unchanged values are not listed
+    second = {c["choix"]: (c["avant"], c["après"]) for c in entries[1].data["changes"]}
+    assert second == {  # in words a reader of the journal understands, unchanged ones omitted
+        "mode d'expédition": ("Envoi à la COE, qui réachemine les courriers",
+                              "Envoi direct aux électeurs"),
+        "courriers par lot": (500, 2000),
+        "adresse de livraison à la COE": (" / ".join(REROUTE.splitlines()), "(vide)"),
+    }  # fmt: skip
     client.post(URL, {**SETTINGS, "mode": "direct", "batch_size": "2000", "reroute_address": ""})
     assert JournalEntry.objects.filter(event="material:settings:update").count() == 2
 
@@ -72,3 +74,12 @@ def test_cctp_5_2_2_settings_locked_once_the_bat_is_approved(president: User) ->
     assert "Rouvrez le BAT" in text(response)
     assert DispatchSettings.objects.get(cci_code="011").mode == "reroute"
     assert DispatchSettings.objects.get(cci_code="011").return_lines == ADDRESS.splitlines()
+
+
+def test_cctp_5_2_2_the_coe_reads_its_choices_in_the_journal_in_french(president: User) -> None:
+    client = client_for(president)
+    client.post(URL, SETTINGS)
+    page = text(client.get("/gestion/journal/"))
+    assert "Modification des choix d'expédition du matériel de vote d'une CCI" in page
+    assert "mode d'expédition" in page and "Envoi à la COE, qui réachemine les courriers" in page
+    assert "batch_size" not in page and "reroute" not in page

@@ -117,6 +117,13 @@ DATA_LABELS = {
     "origin": "origine", "documents": "pièces", "references": "références",
     "ends_on": "fin du délai de recours",
 }  # fmt: skip
+# the postal material's entries (material app, CCTP 5.2.2)
+DATA_LABELS |= {
+    "changes": "modifications", "first": "premier choix",
+    "content_sha256": "empreinte du contenu du courrier", "coe_by": "BAT validé par la COE",
+    "electronic": "électeurs servis par courriel", "mode": "mode d'expédition",
+    "recipient_fingerprint": "empreinte de la clé de l'opérateur d'expédition",
+}  # fmt: skip
 
 
 def data_items(data: dict[str, object]) -> list[tuple[str, bool, object]]:

@@ -54,6 +54,23 @@ def _values(row: DispatchSettings) -> dict[str, Any]:
     return {name: getattr(row, name) for name in SETTINGS_FIELDS}
 
 
+def _shown(name: str, value: Any) -> Any:
+    """A settings value as the journal page shows it to a reader (French, no internal code)."""
+    if name == "mode":
+        return str(DispatchSettings.Mode(value).label)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, str):
+        return " / ".join(DispatchSettings.lines(value)) or "(vide)"
+    return value
+
+
+def _change(name: str, old: Any, new: Any) -> dict[str, Any]:
+    field = DispatchSettings._meta.get_field(name)
+    label = str(getattr(field, "verbose_name", name))
+    return {"choix": label, "avant": _shown(name, old), "après": _shown(name, new)}
+
+
 @transaction.atomic
 def update_settings(cci_code: str, values: dict[str, Any], *, user: Any) -> DispatchSettings:
     """Save the COE's dispatch choices; refused while its BAT approval stands."""
@@ -68,8 +85,8 @@ def update_settings(cci_code: str, values: dict[str, Any], *, user: Any) -> Disp
     for name in SETTINGS_FIELDS:
         setattr(row, name, values[name])
     after = _values(row)
-    changes = {k: {"old": before[k], "new": after[k]} for k in SETTINGS_FIELDS
-               if before[k] != after[k] or created}  # fmt: skip
+    changes = [_change(k, before[k], after[k]) for k in SETTINGS_FIELDS
+               if before[k] != after[k] or created]  # fmt: skip
     if not changes:
         return row
     row.updated_by, row.updated_at = user, timezone.now()
