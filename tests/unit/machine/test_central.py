@@ -254,3 +254,9 @@ def test_rt_22_23_commune_to_prefecture_acknowledged_and_checked(
     bad.write_bytes(canonical_json(centraldocs.sign(c.key, doc)))
     with pytest.raises(CentralError, match="ne sont pas ceux que donne le mode de scrutin"):
         p.receive(bad)
+    doc = json.loads(path.read_bytes())
+    doc["scrutin"]["id"] = "../../elsewhere"
+    bad.write_bytes(canonical_json(centraldocs.sign(c.key, doc)))
+    with pytest.raises(CentralError, match="description du scrutin illisible"):
+        p.receive(bad)
+    assert not (p.root.parent / "elsewhere.json").exists()

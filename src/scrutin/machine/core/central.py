@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +48,7 @@ CONFIG, KEY, JOURNAL = "central.json", "signing.key", "journal.jsonl"
 ROLE = {COMMUNE: "bureau centralisateur", PREFECTURE: "préfecture"}
 EXPECTS = {COMMUNE: centraldocs.BUREAU_RESULTS, PREFECTURE: centraldocs.COMMUNE_RESULTS}
 SENDER_WORD = {COMMUNE: "bureau n°", PREFECTURE: "commune INSEE"}
+SCRUTIN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 def _time(now: Callable[[], datetime]) -> str:
@@ -216,6 +218,9 @@ class Centre:
         unreadable = CentralError("description du scrutin illisible.")
         if not isinstance(desc, dict) or desc.get("preset") not in PRESETS:
             raise unreadable
+        sid = desc.get("id")
+        if not isinstance(sid, str) or not SCRUTIN_ID.fullmatch(sid):
+            raise unreadable  # it names files of the centre: the package's identifier rule
         if "questions" in desc:
             ok = isinstance(desc["questions"], list) and 0 < len(desc["questions"]) <= 50
         else:
