@@ -151,5 +151,5 @@ def test_search_reads_an_index_on_postgresql(
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan on electoral_elector" not in plan, plan
     assert any(index in plan for index in indexes), plan
-    if len(indexes) == 3:  # a name: the usage name, the family name and the company's
+    if query.startswith("NOM"):  # a name: the usage name, the family name and the company's
         assert all(index in plan for index in indexes), plan
