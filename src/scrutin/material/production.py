@@ -33,6 +33,7 @@ import secrets
 import shutil
 import struct
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -86,6 +87,7 @@ class Result:
     urns: dict[str, int] = field(default_factory=dict)
     urn_labels: dict[str, str] = field(default_factory=dict)
     notes: int = 0
+    passes_cpu: float = 0.0  # CPU seconds of the two sequential passes (main process)
 
 
 def _cell(value: str) -> str:
@@ -148,6 +150,7 @@ def produce(kit: LetterKit, rows: Rows, out_dir: Path, *, workers: int = 2,
             "choisissez un dossier vide, rien n'a été écrasé."
         )
     result = Result()
+    cpu = time.process_time()
     keys = _first_pass(kit, rows, result)
     total = result.total
     if total == 0:
@@ -166,6 +169,7 @@ def produce(kit: LetterKit, rows: Rows, out_dir: Path, *, workers: int = 2,
         key = secrets.token_bytes(SecretBox.KEY_SIZE)
         buckets = _second_pass(kit, rows, position, bucket_letters, tmp, key)
         del position
+        result.passes_cpu = time.process_time() - cpu
         light = replace(kit, electronic=frozenset())  # what a worker needs, cheap to send
         jobs = [(light, str(path), str(out_dir), key, size, start)
                 for path, start in buckets]  # fmt: skip

@@ -81,5 +81,33 @@ def test_nf_z_10_011_address_block_stays_inside_the_envelope_window() -> None:
     right = left + text_width("W" * 38)
     top = ADDRESS_TOP / MM - ADDRESS_SIZE * 0.8 / MM  # cap height above the first baseline
     bottom = ADDRESS_TOP / MM + 5 * ADDRESS_LEADING / MM + ADDRESS_SIZE * 0.25 / MM
-    assert 100 <= left and right <= 190, (left, right)
-    assert 50 <= top and bottom <= 84, (top, bottom)
+    assert left >= 100 and right <= 190, (left, right)
+    assert top >= 50 and bottom <= 84, (top, bottom)
+
+
+def test_first_page_rendered_only_the_address_shows_through_the_window(tmp_path: Path) -> None:
+    """Rendered by poppler (pdftoppm): in the whole zone a DL window can cover when the folded
+    sheet moves in the envelope (100–190 mm from the left, 39–95 mm from the top), the only ink is
+    the address block; the block has ink on each of its six lines."""
+    from PIL import Image
+
+    kit = LetterKit.from_document(kit_doc())
+    pdf = tmp_path / "lettre.pdf"
+    full = elector(1, complement1="SERVICE COMPTABILITE FOURNISSEURS", complement2="BATIMENT B",
+                   place="BP 12", street="128 AVENUE DU GENERAL DE GAULLE")  # fmt: skip
+    with pdf.open("wb") as fh:
+        render(kit, [full], fh)
+    subprocess.run(["pdftoppm", "-r", "60", "-gray", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(tmp_path / "page")], check=True)  # fmt: skip
+    image = Image.open(tmp_path / "page.pgm")
+    per_mm = image.width / 210
+
+    def ink(left: float, top: float, right: float, bottom: float) -> int:
+        box = [round(v * per_mm) for v in (left, top, right, bottom)]
+        return sum(image.crop(box).point(lambda v: 255 if v < 160 else 0).histogram()[255:])
+
+    assert len(full.block().lines) == 6
+    assert ink(100, 39, 190, 95) == ink(104, 53, 184, 81) > 0  # nothing else in the window zone
+    for line in range(6):  # each line of the block has ink (first baseline 58 mm, 4.06 mm apart)
+        top = 58 - 3 + line * 4.06
+        assert ink(104, top, 184, top + 3) > 0, line
