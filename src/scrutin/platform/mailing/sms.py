@@ -44,15 +44,14 @@ class HttpSmsBackend:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as reply:  # noqa: S310  # URL from settings
                 raw = reply.read(MAX_REPLY_BYTES)
         except urllib.error.HTTPError as exc:
+            if exc.code in (401, 403):  # our token, not the elector's number: retried, then failed
+                why = f"Le prestataire SMS refuse l'accès : vérifiez le jeton (code {exc.code})."
+                return Outcome(False, code=exc.code, diagnostic=why)
             permanent = 400 <= exc.code < 500 and exc.code not in (408, 429)
-            what = (
-                "numéro refusé par le prestataire SMS"
-                if permanent
-                else "prestataire SMS indisponible"
-            )
-            return Outcome(
-                False, permanent, exc.code, f"{what[0].upper()}{what[1:]} (code {exc.code})."
-            )
+            what = "Numéro refusé" if permanent else "Prestataire SMS indisponible"
+            if permanent:
+                what += " par le prestataire SMS"
+            return Outcome(False, permanent, exc.code, f"{what} (code {exc.code}).")
         except (urllib.error.URLError, OSError):
             return Outcome(False, diagnostic="Le prestataire SMS n'a pas pu être joint.")
         try:
