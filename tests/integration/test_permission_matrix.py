@@ -245,6 +245,13 @@ def kwargs_for(name: str, d: Data) -> dict[str, Any]:
         "material:proof": {"code": d.code},
         "material:national-refuse": {"code": d.code},
         "material:kit": {"code": d.code},
+        # no campaign exists in this world: the campaign pages answer 404 in the perimeter
+        "mailing:cci": {"code": d.code},
+        "mailing:campaign": {"code": d.code, "pk": 0},
+        "mailing:campaign-progress": {"code": d.code, "pk": 0},
+        "mailing:bounces": {"code": d.code},
+        "mailing:retest": {"code": d.code},
+        "mailing:correct": {"code": d.code, "number": d.elector},
         "tally:export": {"what": "resultats.csv"},
         "documents:new": {"code": d.urn, "kind": "emargement"},
         "documents:job": {"pk": d.document},

@@ -17,6 +17,7 @@ urlpatterns = [
     path("gestion/assistance/", include("scrutin.platform.support.urls")),
     path("gestion/materiel-courriel/", include("scrutin.platform.mailing.urls_material")),
     path("gestion/materiel/", include("scrutin.platform.material.urls")),
+    path("gestion/envois/", include("scrutin.platform.mailing.urls")),
     path("gestion/", include("scrutin.platform.electoral.urls")),
     path("gestion/renvoi/", include("scrutin.platform.resend.urls")),
     path("vote/renvoi/", include("scrutin.platform.resend.public_urls")),

@@ -133,3 +133,28 @@ def correct_address(number: str, email: str, *, authority: str, reference: str, 
                  urn_code=elector.urn.code, data={"elector": number, "reference": reference,
                  "changed": before != elector.email})  # fmt: skip
     return elector
+
+
+BOUNCES_SHOWN = 500
+
+
+def overview(cci_code: str) -> dict[str, Any]:
+    """What the COE sees first: electors with an address, open bounces, the latest test."""
+    return {
+        "with_email": Elector.objects.filter(cci_code=cci_code).exclude(email="").count(),
+        "with_mobile": Elector.objects.filter(cci_code=cci_code).exclude(mobile_e164="").count(),
+        "bounces": open_bounces(cci_code).count(),
+        "last_test": Campaign.objects.filter(cci_code=cci_code, kind=Campaign.Kind.TEST).first(),
+    }
+
+
+def corrected_to_retest(cci_code: str) -> set[str]:
+    """Electors whose bounced address was corrected and who got no test e-mail since."""
+    out = set()
+    corrected = Bounce.objects.filter(cci_code=cci_code, corrected_at__isnull=False)
+    for number, corrected_at in corrected.values_list("elector_number", "corrected_at").iterator():
+        later = Message.objects.filter(elector_number=number, campaign__kind=Campaign.Kind.TEST,
+                                       campaign__created_at__gt=corrected_at)  # fmt: skip
+        if not later.exists():
+            out.add(number)
+    return out
