@@ -19,7 +19,9 @@ from scrutin.platform.mailing.models import Campaign
 from ..accounts.world import make_user
 from .conftest import Sink
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+os.environ.setdefault(
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
+)  # Playwright's sync API runs an event loop
 pytestmark = pytest.mark.django_db(transaction=True)
 AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = os.environ.get("SCRUTIN_SCREENSHOTS")

@@ -29,7 +29,7 @@ class Provider(BaseHTTPRequestHandler):
     received: list[dict[str, Any]]
     flaky_seen: set[str]
 
-    def do_POST(self) -> None:  # noqa: N802  # http.server's name
+    def do_POST(self) -> None:  # http.server's name
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self._reply(401, {"error": "unauthorized"})
@@ -70,13 +70,17 @@ def provider(settings: Any) -> Iterator[list[dict[str, Any]]]:
         server.server_close()
 
 
-def test_http_backend_posts_json_with_the_token_and_keeps_the_provider_id(provider: list[dict[str, Any]]) -> None:
+def test_http_backend_posts_json_with_the_token_and_keeps_the_provider_id(
+    provider: list[dict[str, Any]],
+) -> None:
     outcome = get_backend().send("+33612345678", "Votre code : 1234")
     assert outcome.sent and outcome.reference == "sms-1"
     assert provider == [{"to": "+33612345678", "text": "Votre code : 1234", "sender": ""}]
 
 
-def test_http_backend_wrong_token_is_a_temporary_failure_not_a_bad_number(provider: list[dict[str, Any]], settings: Any) -> None:
+def test_http_backend_wrong_token_is_a_temporary_failure_not_a_bad_number(
+    provider: list[dict[str, Any]], settings: Any
+) -> None:
     outcome = HttpSmsBackend(settings.SCRUTIN_SMS_URL, "mauvais").send("+33612345678", "x")
     assert not outcome.sent and not outcome.permanent
     assert "jeton" in outcome.diagnostic and provider == []
@@ -84,7 +88,11 @@ def test_http_backend_wrong_token_is_a_temporary_failure_not_a_bad_number(provid
 
 def test_http_backend_refused_number_is_permanent(provider: list[dict[str, Any]]) -> None:
     outcome = get_backend().send(REFUSED, "x")
-    assert (outcome.sent, outcome.permanent, outcome.diagnostic) == (False, True, "Numéro refusé par le prestataire SMS (code 400).")
+    assert (outcome.sent, outcome.permanent, outcome.diagnostic) == (
+        False,
+        True,
+        "Numéro refusé par le prestataire SMS (code 400).",
+    )
 
 
 def test_http_backend_unreachable_provider_is_temporary() -> None:
@@ -92,7 +100,9 @@ def test_http_backend_unreachable_provider_is_temporary() -> None:
     assert not outcome.sent and not outcome.permanent and outcome.diagnostic
 
 
-def test_every_backend_honours_the_interface(tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: Any) -> None:
+def test_every_backend_honours_the_interface(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: Any
+) -> None:
     backend = FileSmsBackend(tmp_path / "sms.jsonl")
     assert backend.send("+33612345678", "Bonjour").sent
     (line,) = (tmp_path / "sms.jsonl").read_text().splitlines()
@@ -124,8 +134,11 @@ def test_cctp_5_2_3_2_identifier_by_email_and_code_by_sms_through_the_loop(
     campaign.refresh_from_db()
     assert campaign.status == "done"
     sms = {m.elector_number: m for m in Message.objects.filter(campaign=campaign, channel="sms")}
-    assert {n: m.status for n, m in sms.items()} == {"9740000000001": "sent", "9740000000003": "refused",
-                                                     "9740000000005": "sent"}
+    assert {n: m.status for n, m in sms.items()} == {
+        "9740000000001": "sent",
+        "9740000000003": "refused",
+        "9740000000005": "sent",
+    }
     assert sms["9740000000001"].provider_id.startswith("sms-")
     assert sms["9740000000003"].last_error == "Numéro refusé par le prestataire SMS (code 400)."
     assert sorted(r["to"] for r in provider) == ["+33600000001", FLAKY]

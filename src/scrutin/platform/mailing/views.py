@@ -69,7 +69,9 @@ def campaign(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         .filter(status__in=[Message.Status.REFUSED, Message.Status.FAILED, Message.Status.BOUNCED])
         .order_by("elector_number", "id")[:PROBLEMS_SHOWN]
     )
-    waiting = Message.objects.filter(campaign=campaign, status=Message.Status.QUEUED, attempts__gt=0)
+    waiting = Message.objects.filter(
+        campaign=campaign, status=Message.Status.QUEUED, attempts__gt=0
+    )
     return render(request, "mailing/campaign.html", {
         "campaign": campaign, "problems": problems, "shown": PROBLEMS_SHOWN,
         "retrying": waiting.count(), "progress": 100 if campaign.done else engine.read_progress(pk),
