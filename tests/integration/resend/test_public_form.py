@@ -139,7 +139,8 @@ def test_per_source_and_per_number_bounds(resend: Resend, settings: Any) -> None
     client = Client(REMOTE_ADDR="198.51.100.8")
     fields = identity_of(resend.own, numero=resend.own.number)
     assert post_request(client, fields, png()).status_code == 200
-    again = post_request(Client(REMOTE_ADDR="192.0.2.10"), fields, png())
+    spaced = {**fields, "numero": " ".join(resend.own.number[i : i + 3] for i in range(0, 13, 3))}
+    again = post_request(Client(REMOTE_ADDR="192.0.2.10"), spaced, png())
     assert again.status_code == 400
     assert "plusieurs demandes pour ce numéro attendent déjà" in _errors(again)
     other = identity_of(resend.other)

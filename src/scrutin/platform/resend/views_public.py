@@ -12,6 +12,7 @@ from ..clientaddress import throttle_source
 from ..limits import MULTIPART_MARGIN, body_limit, megabytes
 from . import abuse, documents, services
 from .forms import RequestForm
+from .matching import digits
 
 TEMPLATE = "resend/public_form.html"
 
@@ -48,7 +49,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
     refusal = abuse.proof_refusal(request.POST.get("preuve_defi", ""),
                                   request.POST.get("preuve_nonce", ""), source)  # fmt: skip
     if refusal is None:
-        refusal = abuse.bound_refusal(source, request.POST.get("numero", "").strip())
+        refusal = abuse.bound_refusal(source, digits(request.POST.get("numero", ""))[:13])
     if refusal is not None:
         form.is_valid()
         return _page(request, form, source, [refusal], status=429 if "Trop" in refusal else 400)
