@@ -198,7 +198,9 @@ def release_manifest(
     doc = manifest(key, version)
     out.write_bytes(canonical_json(doc))
     typer.echo(f"{len(doc['files'])} fichiers, empreinte {doc['sha256']}")
-    typer.echo(f"Clé publique de l'éditeur (release_key du paquet) : {doc['publisher_key']}")
+    typer.echo(
+        f"Clé publique de l'éditeur (à recopier dans le paquet d'élection) : {doc['publisher_key']}"
+    )
 
 
 PRINTOUTS = ("preparation", "initialisation", "resultats")

@@ -35,7 +35,9 @@ def release_bundle(
         raise typer.Exit(2) from None
     typer.echo(f"Version {version} : {len(doc['files'])} fichiers, empreinte {doc['sha256']}")
     typer.echo(f"Paquet {doc['bundle']['wheel']} écrit dans {out}")
-    typer.echo(f"Clé publique de l'éditeur (release_key du paquet) : {doc['publisher_key']}")
+    typer.echo(
+        f"Clé publique de l'éditeur (à recopier dans le paquet d'élection) : {doc['publisher_key']}"
+    )
 
 
 def release_check(
