@@ -157,7 +157,10 @@ def test_setup_roles_is_idempotent_and_reports_missing_permissions() -> None:
     cele = Group.objects.get(name="CELE")
     assert {p.codename for p in cele.permissions.all()} >= {"manage_electoral_data", "view_elector"}
     support = Group.objects.get(name="SUPPORT")
-    assert {p.codename for p in support.permissions.all()} == {"handle_resend_requests", "assist_electors"}
+    assert {p.codename for p in support.permissions.all()} == {
+        "handle_resend_requests",
+        "assist_electors",
+    }
 
 
 def test_review_12_10_activation_links_use_the_site_url_not_the_host_header(
