@@ -29,6 +29,7 @@ import nacl.signing
 
 from scrutin.crypto.encoding import canonical_json
 from scrutin.machine.core.selftest import RELEASE_FORMAT, release_manifest
+from scrutin.record.writer import file_digest
 from scrutin.verify.seals import differences, files_digest
 
 MANIFEST = "manifeste.json"
@@ -63,14 +64,6 @@ echo "Installé dans $target. Lancez : $target/bin/scrutin-machine control --man
 
 class ReleaseError(RuntimeError):
     """The bundle cannot be built or does not check; the message is French."""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def wheel_files(wheel: Path) -> dict[str, str]:
@@ -143,9 +136,9 @@ def build_bundle(
     (out / INSTALLER).write_text(INSTALL_SCRIPT, encoding="utf-8")
     bundle = {
         "wheel": wheel.name,
-        "wheel_sha256": _sha256(wheel),
-        "requirements_sha256": _sha256(out / LOCK),
-        "installer_sha256": _sha256(out / INSTALLER),
+        "wheel_sha256": file_digest(wheel),
+        "requirements_sha256": file_digest(out / LOCK),
+        "installer_sha256": file_digest(out / INSTALLER),
     }
     doc = release_manifest(key, version, files=wheel_files(wheel), bundle=bundle)
     (out / MANIFEST).write_bytes(canonical_json(doc))
@@ -177,7 +170,7 @@ def check_bundle(folder: Path, publisher_key: str) -> list[str]:
         path = folder / name
         if not path.is_file():
             problems.append(f"{name} absent.")
-        elif _sha256(path) != digest:
+        elif file_digest(path) != digest:
             problems.append(f"{name} modifié (empreinte différente de celle signée).")
     wheel = folder / bundle["wheel"]
     if wheel.is_file() and not problems:

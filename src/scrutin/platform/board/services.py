@@ -68,19 +68,22 @@ def _count(urn: Urn) -> int:
     return int(found)
 
 
-def published(urn: Urn) -> Published | None:
-    """The urn as the public may see it, or ``None`` while its vote is not closed."""
-    closing = UrnClosing.objects.filter(urn=urn).first()
-    if closing is None:
-        return None
+def _from_closing(closing: UrnClosing) -> Published:
+    urn = closing.urn
     results = tally.results_of(urn)
     ballots = int(results["ballot_count"]) if results and "ballot_count" in results else _count(urn)
     return Published(urn, closing.closed_at, ballots, results)
 
 
+def published(urn: Urn) -> Published | None:
+    """The urn as the public may see it, or ``None`` while its vote is not closed."""
+    closing = UrnClosing.objects.select_related("urn").filter(urn=urn).first()
+    return _from_closing(closing) if closing is not None else None
+
+
 def published_urns() -> list[Published]:
     closings = UrnClosing.objects.select_related("urn__cci").order_by("urn__code")
-    return [p for c in closings if (p := published(c.urn)) is not None]
+    return [_from_closing(c) for c in closings]
 
 
 def ballot_in_box(urn: Urn, tracker: str) -> bool:
