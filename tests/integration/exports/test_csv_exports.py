@@ -26,6 +26,7 @@ from scrutin.platform.csvexport import FORMULA_LEAD
 from scrutin.platform.electoral import imports
 from scrutin.platform.electoral.annex7 import generate
 from scrutin.platform.electoral.models import Elector, ImportRun, Urn
+from scrutin.platform.support.models import ContactLog
 from scrutin.platform.tally.fixtures import sample_urn_results
 from scrutin.platform.tally.models import TallySession
 from scrutin.platform.voting.models import Emargement
@@ -46,6 +47,7 @@ CSV_URLS = {
     "tally:export resultats.csv": "/gestion/depouillement/export/resultats.csv",
     "tally:export sieges.csv": "/gestion/depouillement/export/sieges.csv",
     "tally:export participation.csv": "/gestion/depouillement/export/participation.csv",
+    "support:export": "/gestion/assistance/contacts.csv",
 }
 
 
@@ -73,6 +75,8 @@ def _world(tmp_path: Path) -> tuple[Urn, ImportRun, Any]:
                       message="@" + FORMULA)  # fmt: skip
     person = get_user_model().objects.create_user(f"{FORMULA}@cci.test")
     record_event("accounts:user:login", actor=person, data={})
+    ContactLog.objects.create(requester_name=FORMULA, channel="telephone", contacted_at=timezone.now(),
+                              nature="autre", details="@" + FORMULA, cci_code="011", agent=person)  # fmt: skip
     doc = sample_urn_results(3, key=_key(), cci=("011", FORMULA, "Auvergne-Rhône-Alpes"))
     doc["ballots"][0]["candidates"][0]["name"] = FORMULA
     TallySession.objects.create(urn=urn, state="done", results=_resign(doc))
