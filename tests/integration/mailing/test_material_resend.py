@@ -100,3 +100,33 @@ def test_resend_refused_in_french_without_an_address_or_for_an_unknown_line(
         material.resend_material("0119999999999", user=None, reason="perte")
     assert login(NUMBER, letters[NUMBER])  # a refused resend kills nothing
     assert sink.messages == []
+
+
+def test_cctp_5_1_3_3_resend_to_an_approved_address_leaves_the_list_alone(
+    letters: dict[str, str], sink: Sink
+) -> None:
+    """C4 with ``address``: the message (and its retry after a temporary refusal, which draws
+    another code) goes to the address the COE approved, never to the list's; the list is not
+    changed; the journal holds the address's SHA-256 only."""
+    listed = Elector.objects.get(number=NUMBER).email
+    approved = "plus.tard.approuvee@exemple.fr"  # the sink answers 451 once, then accepts
+    message = material.resend_material(NUMBER, user=None, reason="perte", address=f" {approved} ")
+    message.refresh_from_db()
+    assert (message.address, message.status, message.attempts) == (approved, "sent", 2)
+    assert sink.to(listed) == []
+    (mail,) = sink.to(approved)
+    new = CODE.search(text_of(mail)).group(0)  # type: ignore[union-attr]
+    assert not login(NUMBER, letters[NUMBER]) and login(NUMBER, new)
+    assert Elector.objects.get(number=NUMBER).email == listed
+    entry = JournalEntry.objects.get(event="mailing:material:resend")
+    assert entry.data["to"] == "approved"
+    assert entry.data["address_sha256"] == material.address_digest(approved)
+    assert approved not in str(entry.data) and listed not in str(entry.data)
+
+
+def test_resend_to_an_invalid_address_is_refused_in_french(
+    letters: dict[str, str], sink: Sink
+) -> None:
+    with pytest.raises(material.MaterialError, match="n'est pas valide"):
+        material.resend_material(NUMBER, user=None, reason="perte", address="sans-arobase")
+    assert login(NUMBER, letters[NUMBER]) and sink.messages == []

@@ -9,7 +9,10 @@ Composers of the mailing engine (contract C3) for three kinds of campaign:
   to SMTP/SMS. An elector with a mobile gets the **code by SMS** and the identifier with the
   notice by e-mail (two channels, as the CNIL recommends); otherwise everything by e-mail.
 * ``resend`` — new material by e-mail only (CCTP 5.1.3.3), through :func:`resend_material`
-  (contract C4): the old code is killed at once, before the message is even queued.
+  (contract C4): the old code is killed at once, before the message is even queued. The message
+  goes to the address queued on its :class:`~.models.Message` row: the list's, or another one the
+  COE approved (the requester's, after checking the identity document); the sealed electoral list
+  is never changed.
 * ``reminder`` — a reminder to the electors who have not voted yet, without any credential.
 
 Both credential kinds are registered ``resend_uncertain``: after a crash a message left
@@ -20,10 +23,13 @@ Both credential kinds are registered ``resend_uncertain``: after a crash a messa
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
@@ -73,9 +79,11 @@ def _context(elector: Elector, *, code: str | None = None, resend: bool = False)
     }  # fmt: skip
 
 
-def _email(elector: Elector, context: dict[str, Any], subject: str, name: str) -> Outgoing:
+def _email(
+    elector: Elector, context: dict[str, Any], subject: str, name: str, to: str | None = None
+) -> Outgoing:
     return Outgoing(
-        channel="email", to=elector.email, subject=subject,
+        channel="email", to=to or elector.email, subject=subject,
         text=render_to_string(f"mailing/material/{name}.txt", context),
         html=render_to_string(f"mailing/material/{name}.html", context),
     )  # fmt: skip
@@ -86,10 +94,13 @@ def _subject(elector: Elector, resend: bool) -> str:
     return f"Élections de la {elector.urn.cci.label} : {what}"
 
 
-def material_messages(elector: Elector, code: str, *, resend: bool = False) -> list[Outgoing]:
+def material_messages(
+    elector: Elector, code: str, *, resend: bool = False, to: str | None = None
+) -> list[Outgoing]:
     """The messages carrying this elector's material: the code by SMS and the rest by e-mail
     when there is a mobile (never for a resend: CCTP 5.1.3.3 says e-mail only), else one
-    e-mail with everything."""
+    e-mail with everything. ``to``: the e-mail address when it is not the list's (a resend to an
+    address the COE approved)."""
     label, subject = elector.urn.cci.label, _subject(elector, resend)
     if elector.mobile_e164 and not resend:
         sms = render_to_string("mailing/material/sms.txt", {"cci_label": label,
@@ -98,7 +109,7 @@ def material_messages(elector: Elector, code: str, *, resend: bool = False) -> l
             Outgoing(channel="sms", to=elector.mobile_e164, subject="", text=sms),
             _email(elector, _context(elector), subject, "email"),
         ]
-    return [_email(elector, _context(elector, code=code, resend=resend), subject, "email")]
+    return [_email(elector, _context(elector, code=code, resend=resend), subject, "email", to)]
 
 
 # --- who gets what --------------------------------------------------------------------------
@@ -177,13 +188,27 @@ def _sms_state(campaign: Campaign, number: str) -> str | None:
     )
 
 
+def _queued_address(campaign: Campaign, number: str) -> str:
+    """The e-mail address this elector's message of the campaign was queued for."""
+    address = (
+        Message.objects.filter(campaign=campaign, elector_number=number, channel="email")
+        .order_by("id")
+        .values_list("address", flat=True)
+        .first()
+    )
+    return address or ""
+
+
 @composer("resend", resend_uncertain=True)
 def compose_resend(campaign: Campaign, elector: Elector) -> list[Outgoing]:
-    """CCTP 5.1.3.3: new material, by e-mail only, the code in the e-mail."""
-    if not elector.email:
+    """CCTP 5.1.3.3: new material, by e-mail only, the code in the e-mail, to the address the
+    COE approved when it decided (queued on the message row by :func:`resend_material`: the
+    list's or the requester's), never to another one; the code is drawn here, at send time."""
+    to = _queued_address(campaign, elector.number)
+    if not to:
         return []
     code = credentials.issue_for_dispatch(elector.number, _run_of(campaign))
-    return material_messages(elector, code, resend=True)
+    return material_messages(elector, code, resend=True, to=to)
 
 
 @composer("reminder", select=not_voted)
@@ -199,12 +224,37 @@ def compose_reminder(campaign: Campaign, elector: Elector) -> list[Outgoing]:
 # --- contract C4 ---------------------------------------------------------------------------
 
 
-def resend_material(number: str, *, user: Any, reason: str) -> Message:
+def address_digest(address: str) -> str:
+    """SHA-256 (hex) of an e-mail address, trimmed and lower-cased: what the journal keeps of
+    a resend's destination (the journal outlives the requests and is exported, so never the
+    address in clear; whoever holds the address can check it against the digest)."""
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()
+
+
+def approved_address(address: str) -> str:
+    """``address`` trimmed, or :class:`MaterialError` (French) when it is not an e-mail address."""
+    address = address.strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise MaterialError(
+            f"L'adresse électronique « {address} » n'est pas valide "
+            "(exemple : prenom.nom@exemple.fr)."
+        ) from None
+    return address
+
+
+def resend_material(number: str, *, user: Any, reason: str, address: str = "") -> Message:
     """Send new material to this elector by e-mail only (CCTP 5.1.3.3), for the resend and
     support services. The old code is dead when this returns (its hash is replaced by random
     bytes in this transaction); the worker then draws the new code and sends it. Journaled.
-    Raises :class:`MaterialError` when there is no such elector, no e-mail address, or the vote
-    of the elector's urn is closed."""
+
+    ``address`` is where the message goes when it is not the list's: an address the COE
+    approved (the requester's, checked against the identity document). It is queued on the
+    message row only; the sealed electoral list is not changed. Blank: the list's address.
+
+    Raises :class:`MaterialError` when there is no such elector, no address to send to, an
+    invalid ``address``, or the vote of the elector's urn is closed."""
     from . import schedule
     from .services import CampaignError, start_campaign
 
@@ -212,10 +262,13 @@ def resend_material(number: str, *, user: Any, reason: str) -> Message:
     elector = Elector.objects.select_related("urn").filter(number=number).first()
     if elector is None:
         raise MaterialError(f"Aucun électeur n'a l'identifiant {number}.")
-    if not elector.email:
+    destination = approved_address(address) if address.strip() else elector.email
+    if not destination:
         raise MaterialError(
-            f"L'électeur {number} n'a pas d'adresse électronique : son matériel de vote ne peut "
-            "être renvoyé que par courriel. Faites d'abord corriger son adresse."
+            f"L'électeur {number} n'a pas d'adresse électronique sur la liste électorale, et "
+            "aucune autre adresse n'a été choisie : son matériel de vote ne peut être renvoyé "
+            "que par courriel. Indiquez l'adresse où l'envoyer (celle du demandeur, après avoir "
+            "vérifié sa pièce d'identité)."
         )
     if schedule.urn_state(elector.urn_id) == schedule.CLOSED:
         raise MaterialError(
@@ -227,9 +280,16 @@ def resend_material(number: str, *, user: Any, reason: str) -> Message:
             campaign = start_campaign(Campaign.Kind.RESEND, elector.cci_code, [number], actor)
         except CampaignError as exc:
             raise MaterialError(str(exc)) from exc
+        message = campaign.messages.get()
+        if message.address != destination:
+            message.address = destination
+            message.save(update_fields=["address"])
         run = credentials.mail_run(elector.cci_code, campaign.pk, user=actor, reason=reason)
         credentials.revoke(number, run)
+        to_list = destination.strip().lower() == elector.email.strip().lower()
         record_event("mailing:material:resend", actor=actor, cci_code=elector.cci_code,
                      urn_code=elector.urn.code, data={"number": number, "campaign": campaign.pk,
-                     "run": run.pk, "reason": reason.strip()[:300]})  # fmt: skip
-        return campaign.messages.get()
+                     "run": run.pk, "reason": reason.strip()[:300],
+                     "to": "list" if to_list else "approved",
+                     "address_sha256": address_digest(destination)})  # fmt: skip
+        return message
