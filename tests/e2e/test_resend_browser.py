@@ -1,11 +1,14 @@
 """The resend service in real Chromium (CCTP 4.1.6, 5.1.3.3): an elector fills the public form
 with a real PNG of an identity card (the proof of work runs in the page, preuve.js), the COE
-opens the request, sees the document and accepts; the new material e-mail reaches the SMTP sink.
+opens the request, sees the document and both addresses (the list's and the requester's), chooses
+the requester's and accepts; the new material e-mail reaches that address in the SMTP sink and
+nothing goes to the list's.
 The public page is axe-clean at 360 px and on a desktop; screenshots of both sites."""
 
 from __future__ import annotations
 
 import io
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +119,9 @@ def test_cctp_5_1_3_3_elector_requests_and_coe_accepts_in_chromium(
     )
     image.wait_for()
     assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) == 640
+    assert page.get_by_label("À l'adresse de la liste électorale").is_visible()
+    page.get_by_label("À l'adresse indiquée par le demandeur").check()
+    assert axe_violations(page) == []
     page.screenshot(path=str(SHOTS / "decision-bureau.png"), full_page=True)
     page.get_by_label("Motif").fill("Pièce d'identité conforme à la liste électorale.")
     page.get_by_role("button", name="Accepter et renvoyer le matériel").click()
@@ -128,6 +134,9 @@ def test_cctp_5_1_3_3_elector_requests_and_coe_accepts_in_chromium(
     request.refresh_from_db()
     assert request.status == "accepted", text
     assert "acceptée" in text
-    received = [m for m in smtp_sink.messages if "electeur.ain@exemple.fr" in m["X-Envelope-To"]]
-    assert received, [m["X-Envelope-To"] for m in smtp_sink.messages]
-    assert any("demandeur@exemple.fr" in m["X-Envelope-To"] for m in smtp_sink.messages)
+    to = [m["X-Envelope-To"] for m in smtp_sink.messages]
+    assert "electeur.ain@exemple.fr" not in to, to  # the list's address gets nothing
+    received = [m for m in smtp_sink.messages if m["X-Envelope-To"] == "demandeur@exemple.fr"]
+    subjects = [str(make_header(decode_header(m["Subject"]))) for m in received]
+    assert any(s.endswith("votre nouveau matériel de vote") for s in subjects), subjects
+    assert any("acceptée" in s for s in subjects), subjects

@@ -214,7 +214,7 @@ def test_cctp_5_1_3_3_acceptance_kills_the_old_code_and_emails_new_material(
     with django_capture_on_commit_callbacks(execute=True):
         response = _signed_in(resend.coe).post(
             f"/gestion/renvoi/{request.pk}/decision/",
-            {"accepter": "1", "motif": "Pièce d'identité conforme."},
+            {"accepter": "1", "motif": "Pièce d'identité conforme.", "envoi": "liste"},
         )
     assert response.status_code == 302
     request.refresh_from_db()

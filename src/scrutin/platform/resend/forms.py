@@ -81,3 +81,6 @@ class RouteForm(forms.Form):
 class StartForm(forms.Form):
     numero = forms.CharField(label="Numéro d'électeur", max_length=20)
     motif = forms.CharField(label="Motif du renvoi", max_length=2000, widget=forms.Textarea)
+    # Optional: where to send the material when it is not the list's address (CCTP 5.1.3.3);
+    # checked by the service, whose French message names the field.
+    adresse = forms.CharField(label="Adresse électronique", max_length=254, required=False)

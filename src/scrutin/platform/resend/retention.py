@@ -5,7 +5,9 @@ The end of the appeal period ("fin du délai de recours") is set per CCI, or onc
 (:class:`.models.AppealPeriod` with a blank CCI). ``scrutin resend purge`` deletes, for every CCI
 whose end is *past* (strictly before today, Paris time), its requests of any status with their
 documents, and the national queue's when the national end is past; it prints and journals what it
-deleted. Without a date nothing is deleted.
+deleted. Without a date nothing is deleted. The address each accepted request's new material was
+sent to (possibly the requester's, not the list's) is blanked on its mailing rows at the same
+time (:func:`forget_addresses`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,18 @@ def expired(today: date | None = None) -> dict[str, date]:
     return {code: end for code, end in ends.items() if end is not None and end < today}
 
 
+def forget_addresses(request_ids: list[int]) -> int:
+    """Blank the addresses on the mailing rows (messages, bounces) of the resend campaigns of
+    these requests: an address the COE approved outside the list must go with the request."""
+    from ..mailing.models import Bounce, Message
+
+    sent = ResendRequest.objects.filter(pk__in=request_ids, material_message_id__isnull=False)
+    messages = Message.objects.filter(pk__in=sent.values("material_message_id"))
+    campaigns = messages.values("campaign_id")
+    Bounce.objects.filter(message__campaign_id__in=campaigns).update(address="")
+    return Message.objects.filter(campaign_id__in=campaigns).update(address="")
+
+
 def purge(*, today: date | None = None, dry_run: bool = False, actor: str = "") -> list[PurgedCci]:
     report = []
     for code, end in sorted(expired(today).items()):
@@ -68,6 +82,7 @@ def purge(*, today: date | None = None, dry_run: bool = False, actor: str = "") 
                 break
             ids = [pk for pk, _ in batch]
             with transaction.atomic():
+                forget_addresses(ids)
                 done.documents += IdentityDocument.objects.filter(request_id__in=ids).delete()[0]
                 ResendRequest.objects.filter(pk__in=ids).delete()
             done.requests += len(ids)

@@ -3,7 +3,9 @@
 
 Contract C5 (used by the support back-office): :func:`open_request` and :func:`pending_for`.
 Acceptance goes through contract C4, ``scrutin.platform.mailing.material.resend_material``: a new
-credential (the old code dead at once) and the new material by e-mail only.
+credential (the old code dead at once) and the new material by e-mail only, to the address the
+COE chose (:data:`SEND_TO`): the list's, the requester's (an identity decision backed by the
+document), or one the COE typed for a request it or support opened. The list is never changed.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ from .models import IdentityDocument, ResendRequest
 DECIDE = "resend.decide_resend"
 ROUTE = "resend.route_resend"
 MAX_REASON = 2000
+
+# Where the new material goes (CCTP 5.1.3.3): the address on the sealed electoral list, the one
+# the requester typed on the public form, or one the COE typed (requests opened by the COE or by
+# support, whose requester typed nothing).
+TO_LIST, TO_REQUESTER, TO_TYPED = "list", "requester", "typed"
+SEND_TO = (TO_LIST, TO_REQUESTER, TO_TYPED)
 
 
 class ResendError(Exception):
@@ -154,13 +162,20 @@ def _tell_requester(request: ResendRequest, subject: str, body: str) -> int:
     return _send([EmailMessage(subject, body, None, [request.email])])
 
 
-def acceptance_text(request: ResendRequest) -> str:
+WHERE_SENT = {
+    TO_LIST: "à l'adresse électronique enregistrée sur la liste électorale de votre CCI.",
+    TO_REQUESTER: "à l'adresse électronique indiquée dans votre demande.",
+    TO_TYPED: "à l'adresse électronique choisie par la commission.",
+}
+
+
+def acceptance_text(request: ResendRequest, send_to: str = TO_LIST) -> str:
     return (
         "Bonjour,\n\n"
         f"Votre demande de renvoi du matériel de vote (référence {request.reference}) a été "
         "acceptée par la commission d'organisation des élections.\n\n"
         "Votre nouveau matériel de vote vous est envoyé dans un autre courriel,\n"
-        "à l'adresse électronique enregistrée sur la liste électorale de votre CCI.\n"
+        f"{WHERE_SENT[send_to]}\n"
         "Il contient un nouveau code confidentiel.\n"
         "L'ancien code ne fonctionne plus.\n\n"
         f"Pour voter : {_site()}/vote/\n"
@@ -293,16 +308,90 @@ def _reason(reason: str, what: str) -> str:
     return reason
 
 
-def accept(request: ResendRequest, *, user: Any, reason: str) -> Any:
+@dataclass(frozen=True)
+class Destinations:
+    """Where the new material of a request may go (CCTP 5.1.3.3), as the decision page offers it."""
+
+    list_address: str  # the sealed list's address of the line ("" when it has none)
+    requester_address: str  # the requester's typed address, offered when it differs from the list's
+    may_type: bool  # the COE may type one: a request it or support opened (nobody typed one)
+
+    @property
+    def choice_needed(self) -> bool:
+        """Two addresses are offered: the COE must say which one."""
+        return bool(self.list_address and self.requester_address)
+
+    @property
+    def default(self) -> str:
+        return TO_REQUESTER if self.requester_address and not self.list_address else TO_LIST
+
+
+def destinations(request: ResendRequest, elector: Elector | None) -> Destinations:
+    listed = elector.email.strip() if elector is not None else ""
+    typed = request.email.strip() if request.origin == ResendRequest.Origin.ELECTOR else ""
+    if typed.lower() == listed.lower():
+        typed = ""
+    return Destinations(listed, typed, request.origin != ResendRequest.Origin.ELECTOR)
+
+
+def _destination(request: ResendRequest, elector: Elector, send_to: str, typed: str) -> str:
+    """The address the material goes to ("" = the list's), or :class:`ResendError` in French."""
+    from ..mailing.material import MaterialError, approved_address
+
+    offer = destinations(request, elector)
+    if send_to == TO_REQUESTER:
+        if request.origin != ResendRequest.Origin.ELECTOR or not request.email:
+            raise ResendError("Cette demande ne porte pas d'adresse indiquée par le demandeur.")
+        return request.email.strip()
+    if send_to == TO_TYPED:
+        if not offer.may_type:
+            raise ResendError(
+                "Pour une demande faite par l'électeur, le matériel part à l'adresse de la liste "
+                "électorale ou à celle qu'il a indiquée dans sa demande."
+            )
+        if not typed.strip():
+            raise ResendError("Adresse électronique : indiquez l'adresse où envoyer le matériel.")
+        try:
+            return approved_address(typed)
+        except MaterialError as exc:
+            raise ResendError(str(exc)) from None
+    if send_to != TO_LIST:
+        raise ResendError("Choisissez l'adresse où envoyer le nouveau matériel.")
+    if not offer.list_address:
+        if offer.requester_address:
+            what = (
+                "choisissez l'adresse indiquée par le demandeur, après avoir vérifié sa pièce "
+                "d'identité."
+            )
+        elif offer.may_type:
+            what = (
+                "saisissez l'adresse où envoyer le nouveau matériel, après avoir vérifié "
+                "l'identité de l'électeur (par exemple sur une pièce d'identité transmise au "
+                "support)."
+            )
+        else:
+            what = "refusez la demande en indiquant au demandeur comment obtenir son matériel."
+        raise ResendError(
+            f"La ligne électorale {elector.number} n'a pas d'adresse électronique et le matériel "
+            f"n'est renvoyé que par courriel : {what}"
+        )
+    return ""
+
+
+def accept(request: ResendRequest, *, user: Any, reason: str, send_to: str = TO_LIST,
+           address: str = "") -> Any:  # fmt: skip
     """The COE accepts (CCTP 5.1.3.3): new credential, the old code dead at once, new material
-    by e-mail only (C4); the requester is told. Returns the material's mailing message."""
+    by e-mail only (C4) to the address the COE chose (``send_to``, one of :data:`SEND_TO`;
+    ``address`` is the one it typed for ``TO_TYPED``); the requester is told. The choice is
+    journaled with the SHA-256 of the address, never the address. The electoral list is not
+    changed. Returns the material's mailing message."""
     if not can_decide(user, request):
         raise PermissionDenied
     reason = _reason(reason, "de l'acceptation (il est inscrit au journal)")
     if not request.number:
         raise ResendError("Choisissez d'abord la ligne électorale de cette demande.")
     try:
-        from ..mailing.material import MaterialError, resend_material
+        from ..mailing.material import MaterialError, address_digest, resend_material
     except ImportError as exc:
         raise ResendError(
             "L'envoi du matériel par courriel n'est pas encore disponible sur cette plate-forme : "
@@ -310,10 +399,12 @@ def accept(request: ResendRequest, *, user: Any, reason: str) -> Any:
         ) from exc
     with transaction.atomic():
         locked = _locked(request)
-        if not locked.number:
+        elector = Elector.objects.filter(number=locked.number).first()
+        if elector is None:
             raise ResendError("Choisissez d'abord la ligne électorale de cette demande.")
+        destination = _destination(locked, elector, send_to, address)
         try:
-            message = resend_material(locked.number, user=user,
+            message = resend_material(locked.number, user=user, address=destination,
                                       reason=f"demande de renvoi {locked.reference} : {reason}")  # fmt: skip
         except MaterialError as exc:
             raise ResendError(str(exc)) from exc
@@ -322,11 +413,12 @@ def accept(request: ResendRequest, *, user: Any, reason: str) -> Any:
         locked.decision_reason = reason
         locked.material_message_id = getattr(message, "pk", None)
         locked.save()
-        _journal("resend:request:accept", locked, user, number=locked.number, reason=reason)
+        _journal("resend:request:accept", locked, user, number=locked.number, reason=reason,
+                 send_to=send_to, address_sha256=address_digest(destination or elector.email))  # fmt: skip
         if locked.origin != ResendRequest.Origin.COE:
             transaction.on_commit(lambda: _tell_requester(
                 locked, "Votre demande de renvoi du matériel de vote est acceptée",
-                acceptance_text(locked)))  # fmt: skip
+                acceptance_text(locked, send_to)))  # fmt: skip
     request.refresh_from_db()
     return message
 
@@ -350,13 +442,31 @@ def refuse(request: ResendRequest, *, user: Any, reason: str) -> ResendRequest:
     return request
 
 
-def start_by_coe(number: str, *, user: Any, reason: str) -> tuple[ResendRequest, Any]:
-    """The COE resends on its own initiative (CCTP 5.1.3.3 "ou par la COE")."""
+def start_by_coe(number: str, *, user: Any, reason: str,
+                 address: str = "") -> tuple[ResendRequest, Any]:  # fmt: skip
+    """The COE resends on its own initiative (CCTP 5.1.3.3 "ou par la COE"), to ``address``
+    when it typed one (an identity decision of the COE), else to the list's address. Nothing is
+    opened when there is nowhere to send the material."""
     if not user.has_perm(DECIDE):
         raise PermissionDenied
     reason = _reason(reason, "du renvoi (il est inscrit au journal)")
+    elector = Elector.objects.filter(number=matching.digits(number)).first()
+    if address.strip():
+        from ..mailing.material import MaterialError, approved_address
+
+        try:
+            address = approved_address(address)
+        except MaterialError as exc:
+            raise ResendError(str(exc)) from None
+    elif elector is not None and not elector.email and can_access_cci(user, elector.cci_code):
+        raise ResendError(
+            f"La ligne électorale {elector.number} n'a pas d'adresse électronique et le matériel "
+            "n'est renvoyé que par courriel : saisissez l'adresse où l'envoyer, après avoir "
+            "vérifié l'identité de l'électeur."
+        )
     request = open_request(number=number, origin=ResendRequest.Origin.COE, user=user, note=reason)
-    return request, accept(request, user=user, reason=reason)
+    send_to = TO_TYPED if address else TO_LIST
+    return request, accept(request, user=user, reason=reason, send_to=send_to, address=address)
 
 
 def read_document(request: ResendRequest, *, user: Any) -> tuple[bytes, str]:

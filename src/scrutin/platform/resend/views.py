@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..accounts.perimeters import is_national, perimeter_required
 from ..electoral.models import Elector
+from ..mailing.models import Message
 from . import matching, services
 from .forms import DecisionForm, RouteForm, StartForm
 from .models import IdentityDocument, ResendRequest
@@ -95,12 +96,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if elector is not None:
         suggestions = [e for e in suggestions if e.number != elector.number]
     document = IdentityDocument.objects.filter(request=item).only("kind", "size").first()
+    sent = (
+        Message.objects.filter(pk=item.material_message_id).only("address", "status").first()
+        if item.material_message_id and services.can_decide(request.user, item)
+        else None
+    )
     return render(request, "resend/detail.html", {
         "item": item, "elector": elector, "suggestions": suggestions, "routable": routable,
         "decidable": item.status == ResendRequest.Status.PENDING and services.can_decide(request.user, item),
         "shows_document": services.can_decide(request.user, item), "document": document,
         "pending_for_line": services.pending_for(item.number) if item.number else None,
-        "decision": DecisionForm(), "route_form": RouteForm(),
+        "decision": DecisionForm(), "route_form": RouteForm(), "sent": sent,
+        "offer": services.destinations(item, elector),
     })  # fmt: skip
 
 
@@ -134,7 +141,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     reason = form.data.get("motif", "")
     try:
         if "accepter" in request.POST:
-            services.accept(item, user=request.user, reason=reason)
+            send_to, typed = _send_to(item, request.POST)
+            services.accept(item, user=request.user, reason=reason, send_to=send_to,
+                            address=typed)  # fmt: skip
             messages.success(request, f"Demande {item.reference} acceptée : le nouveau matériel "
                              "part par courriel, l'ancien code ne fonctionne plus.")  # fmt: skip
         elif "refuser" in request.POST:
@@ -146,6 +155,25 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     except services.ResendError as exc:
         messages.error(request, str(exc))
     return redirect("resend:detail", pk=item.pk)
+
+
+def _send_to(item: ResendRequest, post: Any) -> tuple[str, str]:
+    """The COE's choice of address on the decision form: ``envoi`` = ``liste`` or ``demandeur``
+    (the requester's), or an ``adresse`` typed for a request opened by the COE or support."""
+    elector = Elector.objects.filter(number=item.number).first() if item.number else None
+    offer = services.destinations(item, elector)
+    typed = str(post.get("adresse", "")).strip()
+    if offer.may_type and typed:
+        return services.TO_TYPED, typed
+    choice = {"liste": services.TO_LIST, "demandeur": services.TO_REQUESTER}.get(
+        str(post.get("envoi", ""))
+    )
+    if choice is None and offer.choice_needed:
+        raise services.ResendError(
+            "Choisissez l'adresse où envoyer le nouveau matériel : celle de la liste électorale "
+            "ou celle indiquée par le demandeur."
+        )
+    return choice or offer.default, ""
 
 
 @_entry
@@ -174,7 +202,8 @@ def start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             item, _ = services.start_by_coe(form.cleaned_data["numero"], user=request.user,
-                                            reason=form.cleaned_data["motif"])  # fmt: skip
+                                            reason=form.cleaned_data["motif"],
+                                            address=form.cleaned_data["adresse"])  # fmt: skip
         except services.ResendError as exc:
             error = str(exc)
         else:
