@@ -277,12 +277,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("SCRUTIN_LOG_LEVEL", "WARNING")},
 }
 
-# E-mail (activation links, receipts on request, provider-access notifications): SMTP from the
-# environment; the local demo prints mails on the console instead.
+# E-mail (activation links, receipts on request, provider-access notifications, campaigns):
+# SMTP from the environment; without an SMTP host, ``SCRUTIN_MAIL_DIR`` (relative to VAR_DIR)
+# makes a local mailbox of .eml files (``make demo``: var/demo/courriels), else a DEBUG run
+# prints the mails on the console.
+SCRUTIN_MAIL_DIR = os.environ.get("SCRUTIN_MAIL_DIR", "")
 EMAIL_BACKEND = (
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG and not os.environ.get("SCRUTIN_SMTP_HOST")
-    else "django.core.mail.backends.smtp.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("SCRUTIN_SMTP_HOST") or not (DEBUG or SCRUTIN_MAIL_DIR)
+    else "scrutin.platform.mailing.outbox.EmailBackend"
+    if SCRUTIN_MAIL_DIR
+    else "django.core.mail.backends.console.EmailBackend"
 )
 EMAIL_HOST = os.environ.get("SCRUTIN_SMTP_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("SCRUTIN_SMTP_PORT", "25"))
