@@ -1,9 +1,15 @@
 """``make demo`` runs a whole election: ceremonies, seals, an urn voted and closed that its key
-holders can tally with the printed instructions (issue #7, "Proof that it works")."""
+holders can tally with the printed instructions (issue #7, "Proof that it works"); it shows the
+voting material of CCI 974 as its electors receive it: the letters' PDF batches and the e-mails
+in a local mailbox, whose codes open the voting site (issue 14; CCTP 4.1.4.1, 5.2.2, 5.2.3.2)."""
 
 from __future__ import annotations
 
+import email
+import email.policy
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,6 +46,16 @@ print("RECORD", services.record_dir(urn))
 """
 
 
+CHECK = r"""
+import django, sys
+django.setup()
+from scrutin.platform.credentials.services import authenticate
+for line in sys.stdin:
+    identifier, code = line.split()
+    print("OK" if authenticate(identifier, code) is not None else "REFUSED", identifier)
+"""
+
+
 def _env(var: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("SCRUTIN_", "DJANGO_"))}  # fmt: skip
@@ -59,6 +75,7 @@ def test_make_demo_runs_an_election_that_its_key_holders_can_tally(tmp_path: Pat
     assert "plate-forme scellée" in demo.stdout
     assert "DÉPOUILLER l'urne 011-C" in demo.stdout
     assert "identifiant 691" in demo.stdout  # voters of open urns are printed
+    check_material(var, demo.stdout)
     tally = subprocess.run([sys.executable, "-c", TALLY, str(tmp_path)], env=_env(var),
                            capture_output=True, text=True, timeout=600)  # fmt: skip
     assert tally.returncode == 0, tally.stderr[-3000:]
@@ -82,3 +99,43 @@ def test_review_12_tally_instructions_repeat_each_password_and_name_the_dossier_
     assert "unzip depouillement-011-C.zip" in text and "--record depouillement-011-C" in text
     assert "--record urne" not in text
     assert "/gestion/depouillement/urne/011-C/cle/" in text
+
+
+def check_material(var: Path, banner: str) -> None:
+    """Issue 14: the banner names the letters' PDFs and the mailbox; every elector of CCI 974
+    has one letter or one e-mail, never both, and the codes they carry open the voting site."""
+    pdfs = [Path(p) for p in re.findall(r"^    (\S+/lettres-974-\d{4}\.pdf) ", banner, re.M)]
+    assert pdfs and all(p.is_file() and p.is_relative_to(var) for p in pdfs), banner
+    mailbox = var / "demo" / "courriels"
+    assert f"boîte aux lettres locale {mailbox}/" in banner
+    manifest = json.loads((pdfs[0].parent / "manifeste.json").read_text(encoding="utf-8"))
+    letters: dict[str, str] = {}
+    for pdf in pdfs:
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                              capture_output=True, text=True).stdout  # fmt: skip
+        for page in (p for p in text.split("\f") if p.strip()):
+            found = re.search(r"Votre identifiant :\s+(\d{13})\s+Votre code secret :\s+(\S+)", page)
+            assert found, page
+            letters[found.group(1)] = found.group(2)
+    assert len(letters) == manifest["total"] and manifest["urns"]
+    sms = [json.loads(line) for line in (var / "sms" / "outbox.jsonl").read_text().splitlines()]
+    mails: dict[str, str] = {}
+    for path in sorted(mailbox.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert message["Return-Path"].startswith("<bounces+")  # the campaign's VERP sender
+        plain = message.get_body(preferencelist=("plain",))
+        assert plain is not None
+        body = plain.get_content()
+        identifier = re.search(r"Tapez votre identifiant : (\d{13})", body)
+        assert identifier, body
+        code = re.search(r"Tapez votre code confidentiel : (\S+)", body)
+        mails[identifier.group(1)] = code.group(1) if code else ""
+    assert len(mails) == manifest["electronic_skipped"] > 0
+    assert not set(mails) & set(letters)  # a letter or an e-mail, never both
+    assert sum(not code for code in mails.values()) == len(sms)  # the code went by SMS
+    sample = [*list(letters.items())[:3], *[(n, c) for n, c in mails.items() if c][:3]]
+    check = subprocess.run([sys.executable, "-c", CHECK], env=_env(var), capture_output=True,
+                           text=True, timeout=600,
+                           input="".join(f"{n} {c}\n" for n, c in sample))  # fmt: skip
+    assert check.returncode == 0, check.stderr[-3000:]
+    assert check.stdout.split() == [x for n, _ in sample for x in ("OK", n)], check.stdout

@@ -7,6 +7,11 @@ voters' credentials (generated, exported encrypted, read back with the demo disp
 prints where to vote, a few credentials, the managers' login, and serves the platform on
 http://127.0.0.1:8000/.
 
+The voting material of CCI 974 (``demo_material``): its letters, made by ``scrutin material
+letters`` as the dispatch operator would, under ``var/demo/courriers/``; its material by e-mail,
+and every later mail of the platform, in the local mailbox ``var/demo/courriels/`` (one ``.eml``
+file per message, ``SCRUTIN_MAIL_DIR``) instead of an SMTP server.
+
 The key ceremony, seals, simulated voters and the closing of one urn are in
 ``demo_election``: each COE's ceremony runs through the ceremony app, the key holders' devices
 being played by this process (their secrets exist only in the encrypted keystores under
@@ -25,6 +30,7 @@ from typing import Any
 os.environ.setdefault("SCRUTIN_DEBUG", "1")
 os.environ.setdefault("SCRUTIN_HTTPS", "0")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scrutin.platform.settings")
+os.environ.setdefault("SCRUTIN_MAIL_DIR", "demo/courriels")  # the local mailbox, under VAR_DIR
 
 DEMO_CCIS = [
     ("011", "CCI de l'Ain", [
@@ -127,7 +133,12 @@ def fresh_databases() -> None:
 
     from django.conf import settings
 
-    shutil.rmtree(Path(settings.VAR_DIR) / "credential_exports", ignore_errors=True)
+    var = Path(settings.VAR_DIR)
+    shutil.rmtree(var / "credential_exports", ignore_errors=True)
+    # the material of the previous run: its codes are dead with its databases
+    for folder in (var / "demo" / "courriers", var / "demo" / "courriels"):
+        shutil.rmtree(folder, ignore_errors=True)
+    (var / "sms" / "outbox.jsonl").unlink(missing_ok=True)
     for alias in ("default", "ballotbox"):
         name = str(settings.DATABASES[alias]["NAME"])
         if settings.DATABASES[alias]["ENGINE"].endswith("sqlite3"):
@@ -140,14 +151,26 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
+    from django.contrib.auth.models import User
     from django.core.management import call_command
 
+    from scrutin.platform import demo_material as material
     from scrutin.platform.credentials.demo import demo_credentials
     from scrutin.platform.demo_election import TALLY_URN, how_to_tally
 
     fresh_databases()
-    lines, election = load(Path(settings.VAR_DIR) / "demo")
-    voters = demo_credentials(3, exclude_urns={TALLY_URN}, exclude=election.voted)
+    folder = Path(settings.VAR_DIR) / "demo"
+    lines, election = load(folder)
+    cci = material.MATERIAL_CCI
+    national = User.objects.get(username="demo")
+    material.approve_material(cci, coe=User.objects.get(username=f"president-{cci}"),
+                              national=national)  # fmt: skip
+    # the codes of the electors served by e-mail are replaced by the ones their e-mail carries
+    voters = demo_credentials(3, exclude_urns={TALLY_URN},
+                              exclude=election.voted | material.electronic(cci))  # fmt: skip
+    sent = material.produce_letters(cci, folder / "courriers", national=national,
+                                    operator_key=folder / "operateur-expedition.cle")  # fmt: skip
+    sent += material.send_material_emails(cci)
     base = f"http://{HOST}:{PORT}"
     print("\nScrutin — démonstration (base SQLite sous var/)\n", flush=True)
     print("\n".join(lines))
@@ -157,6 +180,8 @@ def main() -> None:
             f"date de naissance {born:%d/%m/%Y}" if born else "pas de date de naissance demandée"
         )
         print(f"    identifiant {identifier}   code {code}   ({challenge})")
+    print(f"  … ou avec l'identifiant et le code d'un courrier ou d'un courriel de la CCI {cci} :")
+    print("\n".join(sent))
     print(
         f"\n  Site gestionnaire : {base}/gestion/  (imports, candidatures, identifiants, journal)"
     )
