@@ -1,9 +1,11 @@
 """Issue 7, end to end over real HTTP: one election of a CCI from its structure file to the
 verified public record, every step through the pages a person uses (GET the form, read its CSRF
 token, POST), against the live server; the key holders' and the dispatch operator's work runs
-the real ``scrutin`` command in its own process on files downloaded from the platform, and each
-voter's browser encrypts the ballot with the parameters the ballot page gives it
-(CCTP 3.2.2.6, 4.1.4.5, 4.1.4.6, 4.1.4.8, 4.1.4.8.1, 4.2.2.2)."""
+the real ``scrutin`` command in its own process on files downloaded from the platform; each voter
+signs in with the identifier and code printed on their own letter (issue 14: read from the PDFs
+that ``scrutin material letters`` made from the signed kit, never from the decrypted export), and
+their browser encrypts the ballot with the parameters the ballot page gives it
+(CCTP 3.2.2.6, 4.1.4.1, 4.1.4.5, 4.1.4.6, 4.1.4.8, 4.1.4.8.1, 4.2.2.2)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import json
 import random
 import re
 import shutil
+import subprocess
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -35,6 +38,7 @@ from scrutin.crypto.params import parse_parameters
 from scrutin.crypto.signing import verify_document
 from scrutin.platform.candidates.csvimport import COLUMNS
 from scrutin.platform.electoral.annex7 import generate
+from scrutin.platform.keys import platform_public_key_hex
 from tests.integration.accounts.world import PASSWORD, make_user
 
 from .election_http import Browser, Response, scrutin
@@ -254,13 +258,74 @@ def seal_urn_and_platform(president: Browser, admin: Browser) -> None:
     said(admin.submit("/gestion/scellement/plateforme/", {}), "Plate-forme scellée")
 
 
-# 5. Credentials -----------------------------------------------------------------------------
+# 5. Credentials and the letters ---------------------------------------------------------------
+
+CCI_ADDRESS = "CCI de l'Ain\nService des élections\n1 rue Joseph Bernier\n01000 BOURG-EN-BRESSE"
+COE_ADDRESS = "COE de l'Ain\nBureau 12\n1 rue Joseph Bernier\n01000 BOURG-EN-BRESSE"
+BATCH = 100  # four batches for the 320 electors
+LETTER = re.compile(r"Votre identifiant :\s+(\d{13})\s.*?Votre code secret :\s+([0-9A-Z-]+)\s"
+                    r".*?Le site (vous demandera aussi|ne vous demandera pas) votre date de naissance",
+                    re.S)  # fmt: skip
 
 
-def credentials(admin: Browser, operator: Path) -> dict[str, str]:
+def letter_kit(president: Browser, admin: Browser, operator: Path) -> Path:
+    """The COE chooses how its letters are sent and approves the BAT after opening the proof;
+    CCI France approves the BAT général and downloads the signed kit for the operator
+    (CCTP 5.2.2)."""
+    chosen = president.submit(f"/gestion/materiel/cci/{CCI}/expedition/", {
+        "mode": "reroute", "batch_size": BATCH, "reroute_address": COE_ADDRESS,
+        "return_address": CCI_ADDRESS})  # fmt: skip
+    said(chosen, "Choix d'expédition enregistrés.")
+    assert chosen.url.endswith(f"/gestion/materiel/cci/{CCI}/bat/")
+    [proof] = chosen.links("/epreuve.pdf")
+    assert president.get(proof).body.startswith(b"%PDF")
+    seen = re.search(r'name="content_sha256" value="([0-9a-f]{64})"', chosen.text)
+    assert seen, chosen.text[:2000]
+    approved = president.post(chosen.url, {"action": "approve", "content_sha256": seen.group(1)},
+                              csrf=chosen.csrf())  # fmt: skip
+    said(approved, "BAT validé.")
+    national = admin.submit("/gestion/materiel/national/", {"cci": [CCI]})
+    said(national, f"BAT général validé pour : {CCI}.")
+    [kit] = national.links(f"/cci/{CCI}/kit.json")
+    return download(admin, kit, operator)
+
+
+def read_letters(out: Path, births: dict[str, str]) -> dict[str, str]:
+    """What each elector reads on their letter: the batches' text (``pdftotext``, one page per
+    letter), checked against the manifest: every elector exactly one letter, the counts per urn
+    and per batch, each batch's SHA-256; the birth-date notice agrees with the electors file."""
+    manifest = json.loads((out / "manifeste.json").read_text(encoding="utf-8"))
+    assert manifest["total"] == ELECTORS and manifest["electronic_skipped"] == 0
+    # the manifest names an urn by its category (and sub-category) within the CCI
+    urns = [(f"{CCI}-{u['urn'].replace('/', '-')}", u["letters"]) for u in manifest["urns"]]
+    assert urns == [(URN, ELECTORS)]  # the platform's count of the urn (controle.csv)
+    assert len(manifest["batches"]) == -(-ELECTORS // BATCH)
+    codes: dict[str, str] = {}
+    for batch in manifest["batches"]:
+        pdf = out / batch["file"]
+        assert hashlib.sha256(pdf.read_bytes()).hexdigest() == batch["sha256"]
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                              capture_output=True, text=True).stdout  # fmt: skip
+        pages = [page for page in text.split("\f") if page.strip()]
+        assert len(pages) == batch["letters"] == sum(batch["urns"].values())
+        for page in pages:
+            found = LETTER.search(page)
+            assert found, page
+            number, code, asked = found.groups()
+            assert number not in codes, f"two letters for {number}"
+            codes[number] = code
+            assert (asked == "vous demandera aussi") == (births[number] != "01011901"), number
+    assert sorted(codes) == sorted(births)
+    return codes
+
+
+def credentials(admin: Browser, president: Browser, operator: Path,
+                births: dict[str, str]) -> dict[str, str]:  # fmt: skip
     """The dispatch operator's key pair made on its own computer, its public half registered
     on the platform (``scrutin credentials recipient``, a platform command); the credentials
-    generated from the page; the sealed export downloaded and decrypted by the operator."""
+    generated from the page; the sealed export and the CCI's signed kit downloaded; the letters
+    produced by ``scrutin material letters`` on the operator's computer. The codes the voters
+    use are the ones printed on their letters, read from the PDFs (CCTP 4.1.4.1, 5.2.2)."""
     operator.mkdir()
     scrutin("credentials", "keygen", "operateur", cwd=operator)
     _register()
@@ -276,12 +341,14 @@ def credentials(admin: Browser, operator: Path) -> dict[str, str]:
     path = operator / "export.scrutin-identifiants"
     path.write_bytes(admin.get(export).body)
     assert sha and hashlib.sha256(path.read_bytes()).hexdigest() == sha.group(1)
-    scrutin("credentials", "decrypt-export", path.name, "--key", "operateur.cle", "--out",
-            "codes.csv", cwd=operator)  # fmt: skip
-    with (operator / "codes.csv").open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter=";"))
-    assert len(rows) == ELECTORS
-    return {row["identifiant"]: row["code"] for row in rows}
+    kit = letter_kit(president, admin, operator)
+    # the platform's public key reaches the operator by another channel than the kit
+    made = scrutin("material", "letters", "--kit", kit.name, "--export", path.name, "--key",
+                   "operateur.cle", "--out", "lots", "--public-key", platform_public_key_hex(),
+                   cwd=operator)  # fmt: skip
+    assert f"{ELECTORS} courriers en {-(-ELECTORS // BATCH)} lots" in made.stdout, made.stdout
+    assert not (operator / "lots" / f"adresses-a-verifier-{CCI}.csv").exists()
+    return read_letters(operator / "lots", births)
 
 
 # 6. The voters ------------------------------------------------------------------------------
@@ -454,7 +521,7 @@ def test_issue_7_whole_election_over_http_from_structure_file_to_verified_record
     enter_and_seal_candidatures(president)
     trustees = key_ceremony(admin, holders)
     seal_urn_and_platform(president, admin)
-    codes = credentials(admin, tmp_path / "operateur")
+    codes = credentials(admin, president, tmp_path / "operateur", births)
 
     # 6. 300 voters of the 320 electors vote
     tally = Tally()
