@@ -24,7 +24,7 @@ demo: $(STAMP)
 	$(PY) -m scrutin.platform.demo
 
 test: $(STAMP)
-	.venv/bin/pytest -p no:cacheprovider
+	scripts/run-tests.sh
 
 lint: $(STAMP)
 	.venv/bin/ruff check src tests bench
