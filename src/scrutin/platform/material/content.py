@@ -29,6 +29,7 @@ from scrutin.crypto.encoding import canonical_json
 
 from ..electoral.models import Cci, Urn
 from ..sealing.services import SealingError, national_window
+from ..support.contact import readable_message
 from ..voting.models import UrnElection
 from .models import DispatchSettings
 
@@ -57,10 +58,12 @@ def support_of(cci_code: str) -> dict[str, str]:
     """Support phone, e-mail and message of the CCI (first non-empty value over its urns)."""
     found = {"phone": "", "email": "", "message": ""}
     fields = {"phone": "cci_phone", "email": "cci_email", "message": "assistance_message"}
-    for urn in Urn.objects.filter(cci_id=cci_code).order_by("code"):
+    for urn in Urn.objects.filter(cci_id=cci_code).select_related("cci").order_by("code"):
         for key, field in fields.items():
             if not found[key]:
                 found[key] = str(getattr(urn, field)).strip()
+                if key == "message":
+                    found[key] = readable_message(found[key], urn.cci.label)
     return found
 
 

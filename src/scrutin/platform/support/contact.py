@@ -45,6 +45,16 @@ class SupportLine:
         return f"mailto:{self.email}"
 
 
+def readable_message(message: str, who: str) -> str:
+    """Annex 7.1.2 column R (MESSAGE ASSISTANCE) is a fragment written to follow the CCI's name:
+    the annex's own example is ", au 01 02 03 04 05, ouvert du lundi au vendredi, 9h00 à
+    18h00". Shown alone it would start with a comma; such a fragment gets ``who`` in front."""
+    text = message.strip()
+    if text.startswith((",", ";")):
+        return f"{who}{text}"
+    return text
+
+
 def national() -> SupportLine:
     return SupportLine(
         phone=settings.SCRUTIN_SUPPORT_PHONE,
@@ -59,7 +69,7 @@ def for_urn(urn: Urn) -> SupportLine:
     return SupportLine(
         phone=urn.cci_phone.strip() or default.phone,
         email=urn.cci_email.strip() or default.email,
-        message=urn.assistance_message.strip() or default.message,
+        message=readable_message(urn.assistance_message, urn.cci.label) or default.message,
         cci_label=urn.cci.label,
     )
 
