@@ -123,21 +123,32 @@ def vote_with_the_keypad(page: Any, st: dict[str, Any], check_pages: bool) -> No
     assert pad.press("8") == t("scrutin.departementales")
     assert pad.press("2") == t("scrutin.municipales")
     assert pad.press("Enter", navigates=True) == t(
-        "scrutin.municipales", "consigne.municipales.municipales", muni + "l1"
+        "scrutin.municipales", "consigne.municipales.municipales", muni + "l1", "membres-touche"
     )
     look("bulletin")
-    assert pad.press("8") == t(muni + "l2")
+    assert pad.press("8") == t(muni + "l2", "membres-touche")
+    # RT 30: key 3 reads the list's 29 candidates, ten at a time, in order.
+    members = [f"membres.municipales.municipales.l2.{n}" for n in (1, 2, 3)]
+    assert pad.press("3") == t(*members, "membres-fin")
+    assert t(members[0])[0].startswith("Liste Ensemble : 29 candidats. Candidats 1 à 10 : ")
+    assert t(members[2]) == [
+        "Candidats 21 à 29 : " + ", ".join(f"Ensemble {j}" for j in range(21, 30)) + "."
+    ]
+    page.keyboard.press("3")
+    interrupted = pad.press("1")  # any other key stops the reading
+    assert interrupted == t(*members)[: len(interrupted)] and len(interrupted) < len(members)
     assert pad.press("-") == t("volume-moins")
-    assert pad.press("5") == t("scrutin.municipales", muni + "l2")
+    assert pad.press("5") == t("scrutin.municipales", muni + "l2", "membres-touche")
     assert pad.press("#") == t(muni + "l2", "choisi", "continuer")
     assert pad.press("Enter", navigates=True) == t("recap", muni + "l2", "recap-consigne")
     look("recapitulatif")
     # At the recap the voter changes their mind: back to the ballot, list 2 still chosen.
     assert pad.press("*", navigates=True) == t(
-        "scrutin.municipales", "consigne.municipales.municipales", muni + "l2", "choisi"
-    )
-    assert pad.press("ArrowUp") == t(muni + "l1")
-    assert pad.press("ArrowUp") == t("debut-liste", muni + "l1")
+        "scrutin.municipales", "consigne.municipales.municipales", muni + "l2", "choisi",
+        "membres-touche",
+    )  # fmt: skip
+    assert pad.press("ArrowUp") == t(muni + "l1", "membres-touche")
+    assert pad.press("ArrowUp") == t("debut-liste", muni + "l1", "membres-touche")
     assert pad.press("Enter") == t(muni + "l1", "choisi", "continuer")
     assert pad.press("#", navigates=True) == t("recap", muni + "l1", "recap-consigne")
     assert pad.press("#", navigates=True) == t(
@@ -148,6 +159,7 @@ def vote_with_the_keypad(page: Any, st: dict[str, Any], check_pages: bool) -> No
     assert pad.press("Enter", navigates=True) == t(
         "scrutin.departementales", "consigne.departementales.departementales", dep + "b1"
     )
+    assert pad.press("3") == t("membres-aucun")  # a binôme has no list of candidates
     assert pad.press("6") == t("continuer")
     assert pad.press("Enter", navigates=True) == t(
         "erreur-choix", "scrutin.departementales", "consigne.departementales.departementales",

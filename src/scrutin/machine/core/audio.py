@@ -17,6 +17,10 @@ refuses a support whose audio file does not match (a tampered prompt could read 
 
 Keys are made of the package's identifiers, e.g. ``choix.municipales.municipales.l2``; the
 terminal's pages name the keys they speak (docs/machine.md, « Mode audio »).
+
+A list's candidates (RT 30: a sighted voter sees them one touch away) are spoken too, in prompts
+of :data:`MEMBERS_PER_PROMPT` names (fewer when the names are long), keyed
+``membres.<scrutin>.<ballot>.<choice>.<n>``; the voter hears them with key 3 on that list.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,11 +54,29 @@ PITCH = 50
 AMPLITUDE = 100
 """Fixed espeak-ng parameters: the same text always gives the same file (same espeak-ng)."""
 
-# Bounds (a package holds at most 3 scrutins of 100 choices or 20 questions, see package.py).
-MAX_PROMPTS = 800
-MAX_TEXT = 600
+# Bounds. Without the lists' candidates a package (3 scrutins of at most 100 choices or 20
+# questions, see package.py) has at most 30 fixed prompts + 3 × (1 title + 101 instructions and
+# choices) ≈ 340 prompts: BASE_PROMPTS keeps the old margin. The candidates (package.py allows
+# 3 × 100 lists × 400 names, far more than a voting machine can speak) are bounded on their own,
+# for a « Paris-sized » bureau: 3 list scrutins of 20 lists of 300 names of about 27 characters
+# with their separators ≈ 486,000 characters, 18,000 names, 1,800 prompts of 10 names.
+BASE_PROMPTS = 800
+MEMBERS_PER_PROMPT = 10
+MEMBER_PROMPT_CHARS = 420
+"""Characters of names and separators in one candidates' prompt: two 200-character names fit."""
+MAX_MEMBER_PROMPTS = 3_000
+MAX_MEMBER_CHARS = 500_000
+MAX_PROMPTS = BASE_PROMPTS + MAX_MEMBER_PROMPTS
+"""3,800 keys: the index a terminal fetches (≈ 220 bytes a key at most) fits in one message of
+the local link (1 MiB, link.MAX_MESSAGE)."""
+MAX_TEXT = 700  # a candidates' prompt: list name (200) + counts (≈ 60) + MEMBER_PROMPT_CHARS
 MAX_PROMPT_BYTES = 4_000_000  # about 90 s of speech at 22 050 Hz, 16 bits: never reached
-MAX_AUDIO_BYTES = 400_000_000
+# espeak-ng gives about 3,300 bytes of WAV per character of names (measured: 10 names, 232
+# characters, 750 kB); the bounded candidates make at most ≈ 1.7 GB, the other prompts well under
+# 0.5 GB: the total stays under MAX_AUDIO_BYTES, checked again on the files made.
+MAX_AUDIO_BYTES = 2_500_000_000
+SYNTHESIS_BATCH = 16
+"""Prompts synthesised before they are written out: memory holds at most this many WAVs."""
 SYNTHESIS_TIMEOUT = 30
 CHUNK = 512 * 1024
 """Bytes of a prompt per message on the local link (its messages are capped at 1 MiB)."""
@@ -67,17 +89,22 @@ FIXED = {
     "Touche 5 : répéter. Touche 0 : aide.",
     "aide": "Touche 5 : répéter. Touches 2 et 8, ou flèches haut et bas : choix précédent et "
     "choix suivant. Touches 4 et 6, ou flèches gauche et droite : question précédente et "
-    "question suivante. Touche dièse ou Entrée : choisir, ou valider. Touche étoile ou "
-    "Retour arrière : revenir en arrière. Touches plus et moins : volume. Touches 7 et 9 : "
+    "question suivante. Touche 3, sur une liste : entendre ses candidats, dix par dix ; une "
+    "autre touche interrompt la lecture. Touche dièse ou Entrée : choisir, ou valider. Touche "
+    "étoile ou Retour arrière : revenir en arrière. Touches plus et moins : volume. Touches 7 et 9 : "
     "voix plus lente ou plus rapide. Touche 0 : cette aide.",
     "scrutins": "Choisissez un scrutin. Vous votez pour chacun, l'un après l'autre. "
     "Touches 2 et 8 pour les parcourir, touche dièse ou Entrée pour choisir.",
-    "parcourir": "Touches 2 et 8 pour parcourir les choix, touche dièse ou Entrée pour choisir.",
+    "parcourir": "Touches 2 et 8 pour parcourir les choix, touche dièse ou Entrée pour choisir. "
+    "Sur une liste, touche 3 pour entendre ses candidats.",
     "blanc": "Vote blanc.",
     "choisi": "choisi.",
     "retire": "retiré.",
     "continuer": "Continuer : vérifier votre choix. Touche dièse ou Entrée.",
     "debut-liste": "Début de la liste.",
+    "membres-touche": "Touche 3 : entendre ses candidats.",
+    "membres-fin": "Fin des candidats de cette liste.",
+    "membres-aucun": "Ce choix n'a pas de liste de candidats.",
     "fin-liste": "Fin de la liste.",
     "recap": "Vérifiez votre choix. Vous avez choisi :",
     "recap-consigne": "Pour confirmer votre vote, touche dièse ou Entrée. Pour modifier votre "
@@ -122,6 +149,51 @@ def choice_key(scrutin_id: str, ballot_id: str, choice_id: str) -> str:
     return f"choix.{scrutin_id}.{ballot_id}.{choice_id}"
 
 
+def member_key(scrutin_id: str, ballot_id: str, choice_id: str, n: int) -> str:
+    return f"membres.{scrutin_id}.{ballot_id}.{choice_id}.{n}"
+
+
+def member_chunks(members: Sequence[str]) -> list[tuple[int, tuple[str, ...]]]:
+    """A list's candidates cut into spoken prompts, in order: each prompt's first position (from
+    1) and names; at most :data:`MEMBERS_PER_PROMPT` names and :data:`MEMBER_PROMPT_CHARS`
+    characters (a name is never cut)."""
+    out: list[tuple[int, tuple[str, ...]]] = []
+    current: list[str] = []
+    size = 0
+    for position, name in enumerate(members, 1):
+        full = len(current) == MEMBERS_PER_PROMPT
+        if current and (full or size + 2 + len(name) > MEMBER_PROMPT_CHARS):
+            out.append((position - len(current), tuple(current)))
+            current, size = [], 0
+        size += len(name) + (2 if current else 0)
+        current.append(name)
+    if current:
+        out.append((len(members) - len(current) + 1, tuple(current)))
+    return out
+
+
+def member_keys(
+    scrutin_id: str, ballot_id: str, choice_id: str, members: Sequence[str]
+) -> list[str]:
+    """The keys of a list's candidates' prompts, in reading order (the terminal's key 3)."""
+    return [member_key(scrutin_id, ballot_id, choice_id, n)
+            for n in range(1, len(member_chunks(members)) + 1)]  # fmt: skip
+
+
+def _member_texts(name: str, members: Sequence[str]) -> list[str]:
+    """« Liste X : 29 candidats. Candidats 1 à 10 : A, B, … » then « Candidats 11 à 20 : … »."""
+    out = []
+    for first, names in member_chunks(members):
+        last = first + len(names) - 1
+        span = f"Candidat {first}" if first == last else f"Candidats {first} à {last}"
+        text = f"{span} : {', '.join(names)}."
+        if first == 1:
+            count = "un candidat" if len(members) == 1 else f"{len(members)} candidats"
+            text = f"{name} : {count}. {text}"
+        out.append(text)
+    return out
+
+
 def _instruction(scrutin: Scrutin, ballot: Ballot) -> str:
     if scrutin.kind is Kind.REFERENDUM:
         return f"{ballot.text}. Répondez oui ou non, ou votez blanc."
@@ -134,8 +206,11 @@ def _instruction(scrutin: Scrutin, ballot: Ballot) -> str:
 
 def prompts(package: Package) -> list[Prompt]:
     """Every prompt of ``package``: the fixed ones, then for each scrutin its title, each
-    ballot's instruction (or referendum question) and each choice's label as displayed."""
+    ballot's instruction (or referendum question), each choice's label as displayed and a list's
+    candidates (RT 30), :data:`MEMBERS_PER_PROMPT` at a time."""
     out = [Prompt(k, t) for k, t in FIXED.items()]
+    members: list[Prompt] = []
+    spoken = 0
     for s in package.scrutins:
         title = f"{s.title}. {s.constituency}." if s.constituency else f"{s.title}."
         out.append(Prompt(scrutin_key(s), title))
@@ -144,6 +219,16 @@ def prompts(package: Package) -> list[Prompt]:
             for c in b.choices:
                 label = f"{c.name}, {c.detail}." if c.detail else f"{c.name}."
                 out.append(Prompt(choice_key(s.id, b.id, c.id), label))
+                spoken += sum(len(m) + 2 for m in c.members)
+                for n, text in enumerate(_member_texts(c.name, c.members), 1):
+                    members.append(Prompt(member_key(s.id, b.id, c.id, n), text))
+    if spoken > MAX_MEMBER_CHARS or len(members) > MAX_MEMBER_PROMPTS:
+        raise AudioError(
+            f"Trop de candidats de listes à lire en mode audio : {spoken} caractères en "
+            f"{len(members)} messages (au plus {MAX_MEMBER_CHARS} caractères et "
+            f"{MAX_MEMBER_PROMPTS} messages)."
+        )
+    out += members
     if len(out) > MAX_PROMPTS:
         raise AudioError(f"Trop de messages sonores : {len(out)} (au plus {MAX_PROMPTS}).")
     for p in out:
@@ -196,27 +281,38 @@ def synthesise_one(text: str) -> bytes:
 
 def synthesise(items: Iterable[Prompt], root: Path) -> dict[str, Any]:
     """Write every prompt's WAV under ``root/audio/`` and return the prompt table (not yet
-    written: the caller writes ``audio.json`` with the rest of the preparation)."""
+    written: the caller writes ``audio.json`` with the rest of the preparation). The files are
+    written as they are made, :data:`SYNTHESIS_BATCH` at a time: memory never holds them all
+    (the lists' candidates can make more than a gigabyte). The candidates' prompts are not kept
+    in :func:`synthesise_one`'s cache, which holds short prompts only."""
     items = list(items)
     version = engine_version()
     texts = sorted({p.text for p in items})
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        wavs = dict(zip(texts, pool.map(synthesise_one, texts), strict=True))
-    total = sum(len(w) for w in wavs.values())
-    if total > MAX_AUDIO_BYTES:
-        raise AudioError(f"Messages sonores trop volumineux ({total} octets).")
+    long_texts = {p.text for p in items if p.key.startswith("membres.")}
     (root / DIRECTORY).mkdir(parents=True, exist_ok=True)
+    made: dict[str, tuple[str, int]] = {}
+    total = 0
+
+    def one(text: str) -> bytes:
+        return synthesise_one.__wrapped__(text) if text in long_texts else synthesise_one(text)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for start in range(0, len(texts), SYNTHESIS_BATCH):
+            batch = texts[start : start + SYNTHESIS_BATCH]
+            for text, wav in zip(batch, pool.map(one, batch), strict=True):
+                total += len(wav)
+                if total > MAX_AUDIO_BYTES:
+                    raise AudioError(f"Messages sonores trop volumineux (plus de {total} octets).")
+                sha = hashlib.sha256(wav).hexdigest()
+                with (root / DIRECTORY / f"{sha}.wav").open("wb") as f:
+                    f.write(wav)
+                    f.flush()
+                    os.fsync(f.fileno())
+                made[text] = (sha, len(wav))
     table: dict[str, Any] = {}
-    for wav in wavs.values():
-        sha = hashlib.sha256(wav).hexdigest()
-        with (root / DIRECTORY / f"{sha}.wav").open("wb") as f:
-            f.write(wav)
-            f.flush()
-            os.fsync(f.fileno())
     for p in items:
-        wav = wavs[p.text]
-        table[p.key] = {"text": p.text, "sha256": hashlib.sha256(wav).hexdigest(),
-                        "bytes": len(wav)}  # fmt: skip
+        sha, size = made[p.text]
+        table[p.key] = {"text": p.text, "sha256": sha, "bytes": size}
     return {
         "format": AUDIO_FORMAT,
         "engine": version,

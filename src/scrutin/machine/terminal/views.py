@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from scrutin.crypto.ballot import ballot_to_json, encrypt_ballot
 from scrutin.crypto.params import parse_parameters
+from scrutin.machine.core import audio
 from scrutin.machine.core.link import LinkError
 from scrutin.machine.terminal import client, sound
 
@@ -89,6 +90,22 @@ def error_voices(errors: list[str]) -> list[str]:
     return [next((v for k, v in ERROR_VOICES.items() if k in e), "erreur-choix") for e in errors]
 
 
+def _spoken(details: dict[str, Any]) -> dict[str, Any]:
+    """``details`` with, on each list, the keys of its candidates' spoken prompts (RT 30, 61):
+    the ballot page gives them to the keypad's key 3. The cached details are not changed."""
+    return details | {
+        "ballots": [
+            b | {"choices": [
+                c | {"voice_members": " ".join(
+                    audio.member_keys(details["id"], b["id"], c["id"], c.get("members") or [])
+                )}
+                for c in b["choices"]
+            ]}
+            for b in details["ballots"]
+        ]
+    }  # fmt: skip
+
+
 def _selection(details: dict[str, Any], post: Any) -> tuple[list[list[int]], list[str]]:
     """The 0/1 vector of each question from the form, and the French errors (RT 11)."""
     vectors, errors = [], []
@@ -139,7 +156,7 @@ def ballot(request: HttpRequest, scrutin: str) -> HttpResponse:
         elif request.POST.get("step") != "edit":
             context["summary"] = _summary(details, vectors)
             return render(request, "machine/terminal_recap.html", context)
-    return render(request, "machine/terminal_ballot.html", context)
+    return render(request, "machine/terminal_ballot.html", context | {"details": _spoken(details)})
 
 
 def _cast(

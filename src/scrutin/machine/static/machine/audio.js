@@ -7,6 +7,8 @@
 //   4 / ArrowLeft, 6 / ArrowRight   previous / next question      0        help
 //   # / Enter                       choose, or validate           * / Backspace   back
 //   + / -                           volume                        7 / 9    slower / faster
+//   3                               on a list: its candidates, ten at a time (RT 30); any other
+//                                   key stops the reading
 // The mode and its settings live in sessionStorage and are erased on the waiting screen and at
 // the end of the vote: every setting resets after each voter. window.scrutinAudio.played lists
 // the prompts played on this page (their keys), for the page's own tests; it dies with the page.
@@ -36,10 +38,12 @@
   var queue = [];
   var playing = null;
   var whenSilent = null;
+  var reading = false;  // a list's candidates are being read (key 3)
   function state(s) { root.dataset.audio = s; }
   function next() {
     if (!queue.length) {
       playing = null;
+      reading = false;
       state("silence");
       if (whenSilent) { var f = whenSilent; whenSilent = null; f(); }
       return;
@@ -59,6 +63,7 @@
   player.addEventListener("ended", next);
   player.addEventListener("error", next);
   function speak(keys) {
+    reading = false;
     queue = keys.filter(function (k) { return !!k; });
     player.pause();
     next();
@@ -78,6 +83,7 @@
     if (!el) return [];
     var out = [el.getAttribute("data-item")];
     if ((el.type === "radio" || el.type === "checkbox") && el.checked) out.push("choisi");
+    if (el.hasAttribute("data-members")) out.push("membres-touche");
     return out;
   }
   function focus(i) {
@@ -159,6 +165,13 @@
     speak([]);
     el.click();
   }
+  function members() {
+    // A list's candidates, prompt after prompt, as a sighted voter sees them (RT 30).
+    var keys = words(items[current], "data-members");
+    if (!keys.length) return speak(["membres-aucun"]);
+    speak(keys.concat(["membres-fin"]));
+    reading = true;
+  }
   function back() {
     var target = document.querySelector("[data-back]");
     if (target) { speak([]); target.click(); } else speak(words(screen, "data-screen").concat(itemVoice(current)));
@@ -179,6 +192,7 @@
     "ArrowRight": function () { groupStep(1); }, "6": function () { groupStep(1); },
     "5": function () { speak(words(screen, "data-screen").concat(itemVoice(current))); },
     "0": function () { speak(["aide"]); },
+    "3": members,
     "Enter": choose, "#": choose,
     "Backspace": back, "*": back,
     "+": function () { settings.volume = Math.min(10, settings.volume + 2); save(); speak(["volume-plus"]); },
@@ -194,7 +208,11 @@
       return;
     }
     var action = KEYS[e.key];
-    if (!action) return;
+    if (!action) {
+      // Any other key (but a bare modifier) stops the reading of a list's candidates.
+      if (reading && ["Shift", "Control", "Alt", "Meta", "AltGraph"].indexOf(e.key) < 0) speak([]);
+      return;
+    }
     e.preventDefault();
     action();
   });
