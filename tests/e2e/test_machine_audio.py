@@ -4,7 +4,8 @@ The voter uses the keypad only: no click, no look. What the terminal says is che
 sequence of prompt files it played (the page's log of keys, each mapped to its text through the
 prepared prompt table ``audio.json``), and the outcome as the ballots the two-key tally counts.
 The second test does the same with the screen masked (black, content hidden) and makes no visual
-assertion at all. axe-core finds no serious or critical violation on any terminal page (RT 64).
+assertion at all. axe-core finds no serious or critical violation on any terminal page (RT 64),
+and each page fits a 360 px wide screen: no sideways scrolling, no button cut (RT 32, 40).
 """
 
 from __future__ import annotations
@@ -93,6 +94,29 @@ class Keypad:
         return self.heard()
 
 
+NARROW = """(() => {
+  const out = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth) out.push("page " + root.scrollWidth);
+  for (const b of document.querySelectorAll("button")) {
+    const r = b.getBoundingClientRect();
+    if (b.scrollWidth > b.clientWidth || r.left < 0 || r.right > root.clientWidth)
+      out.push(b.textContent.trim());
+  }
+  return out;
+})()"""
+"""What does not fit a 360 px wide terminal: sideways scrolling, a button cut or off screen."""
+
+
+def narrow_problems(page: Any) -> list[str]:
+    """The page at 360 px wide (a small upright terminal), then back to the test's width."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 360, "height": 740})
+    problems: list[str] = page.evaluate(NARROW)
+    page.set_viewport_size(size)
+    return problems
+
+
 def say(table: dict[str, Any], *keys: str) -> list[str]:
     return [table["prompts"][k]["text"] for k in keys]
 
@@ -106,10 +130,12 @@ def vote_with_the_keypad(page: Any, st: dict[str, Any], check_pages: bool) -> No
     dep = "choix.departementales.departementales."
     pad = Keypad(page, table)
     violations: dict[str, Any] = {}
+    narrow: dict[str, list[str]] = {}
 
     def look(name: str) -> None:
         if check_pages:
             violations[name] = axe_violations(page)
+            narrow[name] = narrow_problems(page)
 
     page.goto(st["terminals"][1] + "/")
     page.wait_for_selector("#mode-audio:not([hidden])", state="attached")
@@ -178,6 +204,7 @@ def vote_with_the_keypad(page: Any, st: dict[str, Any], check_pages: bool) -> No
     assert page.evaluate("window.scrutinAudio.on") is False
     look("attente")
     assert violations == {name: [] for name in violations}
+    assert narrow == {name: [] for name in narrow}
 
     # The file the terminal serves is the prepared one.
     entry = table["prompts"][muni + "l1"]
