@@ -71,9 +71,10 @@ MAX_PROMPTS = BASE_PROMPTS + MAX_MEMBER_PROMPTS
 the local link (1 MiB, link.MAX_MESSAGE)."""
 MAX_TEXT = 700  # a candidates' prompt: list name (200) + counts (≈ 60) + MEMBER_PROMPT_CHARS
 MAX_PROMPT_BYTES = 4_000_000  # about 90 s of speech at 22 050 Hz, 16 bits: never reached
-# espeak-ng gives about 3,300 bytes of WAV per character of names (measured: 10 names, 232
-# characters, 750 kB); the bounded candidates make at most ≈ 1.7 GB, the other prompts well under
-# 0.5 GB: the total stays under MAX_AUDIO_BYTES, checked again on the files made.
+# espeak-ng gives about 3,900 bytes of WAV per character of names, counts and pauses included
+# (measured: 3 scrutins of 20 lists of 300 names, 358,630 characters, 1.41 GB): the candidates'
+# cap makes about 2 GB, the other prompts well under 0.5 GB. MAX_AUDIO_BYTES is checked on the
+# files as they are made (pathological names, e.g. one letter each, hit it first).
 MAX_AUDIO_BYTES = 2_500_000_000
 SYNTHESIS_BATCH = 16
 """Prompts synthesised before they are written out: memory holds at most this many WAVs."""
