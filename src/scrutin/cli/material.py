@@ -85,6 +85,9 @@ def letters(
         raise _fail("Export refusé : la clé privée fournie n'est pas celle de cet export.")
     export_sha256 = file_digest(export)
     typer.echo(f"Kit de la CCI {kit.cci_code} ({kit.cci_label}), empreinte {kit.fingerprint}")
+    if kit.letters is not None:
+        typer.echo(f"Kit complémentaire du kit {kit.supplement_of} : {len(kit.letters)} courriers "
+                   "à imprimer pour les seuls identifiants qu'il désigne.")  # fmt: skip
     typer.echo(f"Export : empreinte SHA-256 {export_sha256} — comparez-la avec celle affichée "
                "par la plate-forme.")  # fmt: skip
 
@@ -132,7 +135,15 @@ def letters(
     rate = result.total / elapsed if elapsed else 0.0
     typer.echo(f"{result.total} courriers en {len(result.batches)} lots de "
                f"{kit.dispatch.batch_size} au plus ({rate:.0f} courriers par seconde).")  # fmt: skip
-    typer.echo(f"Électeurs servis par courriel, sans courrier : {result.electronic_skipped}.")
+    if kit.letters is None:
+        typer.echo(f"Électeurs servis par courriel, sans courrier : {result.electronic_skipped}.")
+    else:
+        typer.echo(f"Lignes de l'export hors du kit complémentaire : {result.electronic_skipped}.")
+        if result.missing:
+            shown = ", ".join(result.missing[:20]) + (" …" if len(result.missing) > 20 else "")
+            typer.echo(f"Attention : {len(result.missing)} identifiants du kit complémentaire "
+                       f"ne figurent pas dans cet export, aucun courrier pour eux : {shown}.",
+                       err=True)  # fmt: skip
     for urn, count in sorted(result.urns.items()):
         label = result.urn_labels.get(urn, "")
         typer.echo(f"  urne {urn}{f' ({label})' if label else ''} : {count} courriers")

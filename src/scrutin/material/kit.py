@@ -8,6 +8,11 @@ checks the platform's Ed25519 signature and refuses a kit without both approvals
 
 Parsing is strict: any missing or malformed field raises :class:`KitError` with a French message
 naming the field, because an operator who receives a wrong kit must know what to ask for.
+
+A *supplementary kit* (kit complémentaire, contract C6) carries the optional field
+``"supplement": {"of": <fingerprint of the main kit>, "letters": [identifiers]}`` and an empty
+``electronic`` list: the operator prints letters for exactly those identifiers and nobody else
+(electors of the main kit's e-mail set whose address failed after the main kit was issued).
 Framework-free (no Django): this module runs on the operator's machine.
 """
 
@@ -86,10 +91,23 @@ class LetterKit:
     national_approval: Approval | None
     recipient_fingerprint: str
     fingerprint: str  # SHA-256 of canonical_json(KIT)
+    supplement_of: str | None = None  # fingerprint of the main kit a supplementary kit completes
+    letters: frozenset[str] | None = None  # a supplementary kit prints exactly these
 
     @property
     def approved(self) -> bool:
         return self.coe_approval is not None and self.national_approval is not None
+
+    @property
+    def is_supplement(self) -> bool:
+        return self.letters is not None
+
+    def prints(self, identifier: str) -> bool:
+        """Whether a letter is printed for ``identifier``: a supplementary kit names its letters;
+        a main kit prints for everyone outside its e-mail set (contract C6)."""
+        if self.letters is not None:
+            return identifier in self.letters
+        return identifier not in self.electronic
 
     @classmethod
     def from_document(cls, doc: object) -> LetterKit:
@@ -110,6 +128,8 @@ class LetterKit:
                 "Champs « opening » et « closing » : la clôture doit suivre l'ouverture."
             )
         bat = _mapping(kit.get("bat"), "bat")
+        electronic = _electronic(kit.get("electronic"))
+        supplement_of, letters = _supplement(kit.get("supplement"), electronic)
         fingerprint = kit.get("recipient_fingerprint")
         if not isinstance(fingerprint, str) or not _HEX64.fullmatch(fingerprint):
             raise KitError(
@@ -131,11 +151,13 @@ class LetterKit:
                 message=_text(support.get("message"), "support.message", 600, empty=True),
             ),
             dispatch=_dispatch(dispatch),
-            electronic=_electronic(kit.get("electronic")),
+            electronic=electronic,
             coe_approval=_approval(bat, "coe"),
             national_approval=_approval(bat, "national"),
             recipient_fingerprint=fingerprint,
             fingerprint=hashlib.sha256(canonical_json(kit)).hexdigest(),
+            supplement_of=supplement_of,
+            letters=letters,
         )
 
 
@@ -146,12 +168,16 @@ def kit_document(
     reroute_address: Sequence[str] | None = None, logo_png: bytes | None = None,
     electronic: Sequence[str] = (), coe: tuple[str, datetime] | None = None,
     national: tuple[str, datetime] | None = None,
+    supplement: tuple[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Build KIT from plain values (tests, demo, the platform's issuer); check it before use."""
+    """Build KIT from plain values (tests, demo, the platform's issuer); check it before use.
+    ``supplement``: (fingerprint of the main kit, identifiers to print) for a supplementary kit."""
 
     def approval(value: tuple[str, datetime] | None) -> dict[str, str] | None:
         return None if value is None else {"by": value[0], "at": value[1].isoformat()}
 
+    extra = {} if supplement is None else {
+        "supplement": {"of": supplement[0], "letters": sorted(supplement[1])}}  # fmt: skip
     return {
         "format": KIT_FORMAT,
         "issued_at": issued_at.isoformat(),
@@ -166,6 +192,7 @@ def kit_document(
         "electronic": sorted(electronic),
         "bat": {"coe": approval(coe), "national": approval(national)},
         "recipient_fingerprint": recipient_fingerprint,
+        **extra,
     }  # fmt: skip
 
 
@@ -314,6 +341,41 @@ def _electronic(value: object) -> frozenset[str]:
         if not isinstance(item, str) or not _IDENTIFIER.fullmatch(item):
             raise KitError(f"Champ « electronic », élément {i} : identifiant invalide ({item!r}).")
     return frozenset(value)
+
+
+def _supplement(
+    value: object, electronic: frozenset[str]
+) -> tuple[str | None, frozenset[str] | None]:
+    """The optional ``supplement`` of a supplementary kit (contract C6): absent or null for a
+    main kit; otherwise exactly ``of`` (the main kit's fingerprint) and ``letters`` (at least one
+    identifier, no repeat), and the kit's ``electronic`` list must be empty."""
+    if value is None:
+        return None, None
+    supplement = _mapping(value, "supplement")
+    if set(supplement) != {"of", "letters"}:
+        raise KitError("Champ « supplement » : exactement « of » et « letters » attendus.")
+    of = supplement["of"]
+    if not isinstance(of, str) or not _HEX64.fullmatch(of):
+        raise KitError(
+            "Champ « supplement.of » : empreinte SHA-256 (64 caractères hexadécimaux minuscules) "
+            "du kit principal attendue."
+        )
+    raw = supplement["letters"]
+    if not isinstance(raw, list) or not raw:
+        raise KitError("Champ « supplement.letters » : liste non vide d'identifiants attendue.")
+    for i, item in enumerate(raw, 1):
+        if not isinstance(item, str) or not _IDENTIFIER.fullmatch(item):
+            raise KitError(
+                f"Champ « supplement.letters », élément {i} : identifiant invalide ({item!r})."
+            )
+    letters = frozenset(raw)
+    if len(letters) != len(raw):
+        raise KitError("Champ « supplement.letters » : un identifiant y figure deux fois.")
+    if electronic:
+        raise KitError(
+            "Champ « electronic » : doit être vide dans un kit complémentaire (champ « supplement »)."
+        )
+    return of, letters
 
 
 def _approval(bat: dict[str, Any], who: str) -> Approval | None:

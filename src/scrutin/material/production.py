@@ -82,7 +82,8 @@ class Batch:
 @dataclass
 class Result:
     total: int = 0
-    electronic_skipped: int = 0
+    electronic_skipped: int = 0  # rows without a letter (e-mail set, or outside a supplement)
+    missing: list[str] = field(default_factory=list)  # a supplement's letters not in the export
     batches: list[Batch] = field(default_factory=list)
     urns: dict[str, int] = field(default_factory=dict)
     urn_labels: dict[str, str] = field(default_factory=dict)
@@ -153,6 +154,9 @@ def produce(kit: LetterKit, rows: Rows, out_dir: Path, *, workers: int = 2,
     cpu = time.process_time()
     keys = _first_pass(kit, rows, result)
     total = result.total
+    if total == 0 and kit.is_supplement:
+        raise ProductionError("Aucun courrier à imprimer : aucun identifiant du kit "
+                              "complémentaire ne figure dans cet export.")  # fmt: skip
     if total == 0:
         raise ProductionError("Aucun courrier à imprimer : tous les électeurs reçoivent leur "
                               "matériel par courriel, ou l'export est vide.")  # fmt: skip
@@ -170,7 +174,7 @@ def produce(kit: LetterKit, rows: Rows, out_dir: Path, *, workers: int = 2,
         buckets = _second_pass(kit, rows, position, bucket_letters, tmp, key)
         del position
         result.passes_cpu = time.process_time() - cpu
-        light = replace(kit, electronic=frozenset())  # what a worker needs, cheap to send
+        light = replace(kit, electronic=frozenset(), letters=None)  # cheap to send to a worker
         jobs = [(light, str(path), str(out_dir), key, size, start)
                 for path, start in buckets]  # fmt: skip
         done = 0
@@ -196,10 +200,13 @@ def _first_pass(kit: LetterKit, rows: Rows, result: Result) -> np.ndarray[Any, A
     """Sort keys of the letters to print, in one compact array (grown by doubling)."""
     keys = np.empty(1024, dtype=f"S{KEY_BYTES}")
     n = 0
+    printed: set[str] = set()
     for row in rows():
-        if row[0] in kit.electronic:
+        if not kit.prints(row[0]):
             result.electronic_skipped += 1
             continue
+        if kit.letters is not None:
+            printed.add(row[0])
         data = letter_from_row(row)
         if not data.identifier.startswith(kit.cci_code):
             raise ProductionError(
@@ -215,6 +222,8 @@ def _first_pass(kit: LetterKit, rows: Rows, result: Result) -> np.ndarray[Any, A
             label = " – ".join(p for p in (data.category_label, data.subcategory_label) if p)
             result.urn_labels[urn] = label
     result.total = n
+    if kit.letters is not None:
+        result.missing = sorted(kit.letters - printed)
     return keys[:n].copy()
 
 
@@ -250,7 +259,7 @@ def _second_pass(kit: LetterKit, rows: Rows, position: np.ndarray[Any, Any],
     n = 0
     try:
         for row in rows():
-            if row[0] in kit.electronic:
+            if not kit.prints(row[0]):
                 continue
             if n >= len(position):
                 raise ProductionError("L'export a changé entre les deux lectures : recommencez.")
@@ -328,7 +337,13 @@ def file_sha256(path: Path) -> str:
 def manifest(
     kit: LetterKit, result: Result, *, export_sha256: str, produced_at: str
 ) -> dict[str, Any]:
-    """``manifeste.json``: every batch's SHA-256 and counts, per urn, the inputs' fingerprints."""
+    """``manifeste.json``: every batch's SHA-256 and counts, per urn, the inputs' fingerprints
+    (and, for a supplementary kit, the main kit it completes and its letters absent from the
+    export)."""
+    extra: dict[str, Any] = {}
+    if kit.letters is not None:
+        extra["supplement"] = {"of": kit.supplement_of, "letters": len(kit.letters),
+                               "missing": result.missing}  # fmt: skip
     return {
         "format": "scrutin-letters-manifest/v1",
         "cci": {"code": kit.cci_code, "label": kit.cci_label},
@@ -344,4 +359,5 @@ def manifest(
         "batches": [{"number": b.number, "file": b.file, "sha256": b.sha256, "letters": b.letters,
                      "first": b.first, "last": b.last, "urns": dict(sorted(b.urns.items()))}
                     for b in result.batches],
+        **extra,
     }  # fmt: skip
