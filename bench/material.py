@@ -128,6 +128,12 @@ def setup_database(folder: Path, count: int) -> None:
     assert run.status == "accepted", list(run.issues.all()[:3])
     assert Elector.objects.exclude(email="").count() == count
     DispatchSettings.objects.create(cci_code="011", electronic=True)
+    from scrutin.platform.material import emailset
+    from scrutin.platform.material.channels import electronic_numbers
+    from scrutin.platform.material.models import IssuedKit
+
+    emailset.record("011", IssuedKit.Kind.MAIN, sha256="a" * 64, fingerprint="b" * 64,
+                    numbers=electronic_numbers("011"), user=None)  # C6: the kit's e-mail set  # fmt: skip
     now = timezone.now()
     for urn in Urn.objects.filter(cci_id="011"):
         UrnElection.objects.create(urn=urn, params={}, fingerprint=f"{urn.code:0>64}"[-64:],

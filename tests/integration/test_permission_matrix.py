@@ -245,6 +245,7 @@ def kwargs_for(name: str, d: Data) -> dict[str, Any]:
         "material:proof": {"code": d.code},
         "material:national-refuse": {"code": d.code},
         "material:kit": {"code": d.code},
+        "material:supplement": {"code": d.code},
         # no campaign exists in this world: the campaign pages answer 404 in the perimeter
         "mailing:cci": {"code": d.code},
         "mailing:campaign": {"code": d.code, "pk": 0},

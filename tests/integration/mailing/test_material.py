@@ -24,8 +24,9 @@ from scrutin.platform.credentials.models import Credential
 from scrutin.platform.electoral.models import Elector, Urn
 from scrutin.platform.mailing import material, schedule
 from scrutin.platform.mailing.models import Bounce, Campaign, Message
+from scrutin.platform.material import emailset
 from scrutin.platform.material.channels import electronic_numbers
-from scrutin.platform.material.models import DispatchSettings
+from scrutin.platform.material.models import DispatchSettings, IssuedKit
 from scrutin.platform.voting.models import Emargement, UrnElection
 
 from .conftest import Sink
@@ -88,13 +89,22 @@ def set_window(cci: str, opens_in: timedelta, closes_in: timedelta) -> None:
             "opens_at": now + opens_in, "closes_at": now + closes_in})  # fmt: skip
 
 
+def freeze_kit(cci: str) -> IssuedKit:
+    """Record the CCI's main kit as issued with today's e-mail set (contract C6; the signed
+    file itself is tested in tests/integration/material/)."""
+    return emailset.record(cci, IssuedKit.Kind.MAIN, sha256="a" * 64, fingerprint="b" * 64,
+                           numbers=electronic_numbers(cci), user=None)  # fmt: skip
+
+
 @pytest.fixture
 def open_vote(electors: dict[str, int], sms: SmsEndpoint) -> str:
-    """CCI 011 chose the material by e-mail, its vote is open, two electors have a mobile."""
+    """CCI 011 chose the material by e-mail, its kit was issued, its vote is open, two
+    electors have a mobile."""
     Elector.objects.update(mobile_e164="")
     for number, mobile in WITH_MOBILE.items():
         Elector.objects.filter(number=number).update(mobile_e164=mobile)
     DispatchSettings.objects.create(cci_code="011", electronic=True)
+    freeze_kit("011")
     set_window("011", -timedelta(minutes=5), timedelta(days=2))
     return "011"
 
@@ -215,16 +225,18 @@ def test_cctp_4_1_4_1_refused_before_the_opening_then_sent_by_dispatch_due_once(
     assert events[1][1]["scheduled"] is True
 
 
-def test_c6_recipients_are_the_electronic_set_and_nobody_when_not_chosen(
-    open_vote: str, sink: Sink
-) -> None:
+def test_c6_recipients_are_the_kit_set_not_a_recomputation(open_vote: str, sink: Sink) -> None:
+    kit_set = set(emailset.numbers_of(emailset.latest_main("011")))  # type: ignore[arg-type]
     Bounce.objects.create(cci_code="011", elector_number="0110000000005", address="x@y.fr",
                           source="dsn", diagnostic="inconnu", received_at=timezone.now())  # fmt: skip
     chosen = set(material.electronic_electors("011").values_list("number", flat=True))
-    assert chosen == electronic_numbers("011") and "0110000000005" not in chosen
+    assert chosen == kit_set and "0110000000005" in chosen  # bounced after the kit: still in
+    assert "0110000000005" not in electronic_numbers("011")  # a recomputation would drop it
     DispatchSettings.objects.filter(cci_code="011").update(electronic=False)
+    assert set(material.electronic_electors("011").values_list("number", flat=True)) == kit_set
+    IssuedKit.objects.all().delete()
     assert not material.electronic_electors("011").exists()
-    with pytest.raises(schedule.DispatchRefused, match="n'a pas choisi"):
+    with pytest.raises(schedule.DispatchRefused, match="Aucun kit d'impression"):
         schedule.start_dispatch("011", user=None)
 
 

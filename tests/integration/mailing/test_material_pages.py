@@ -22,7 +22,7 @@ from scrutin.platform.material.models import DispatchSettings
 from tests.frenchtext import scan_html
 
 from .conftest import Sink
-from .test_material import CODE, set_window
+from .test_material import CODE, freeze_kit, set_window
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "ballotbox"])
@@ -46,6 +46,7 @@ def signed_in(user: User) -> Client:
 def chosen(electors: dict[str, int]) -> None:
     Elector.objects.update(mobile_e164="")  # everything by e-mail: one message per elector
     DispatchSettings.objects.create(cci_code="011", electronic=True)
+    freeze_kit("011")
     set_window("011", timedelta(hours=2), timedelta(days=2))
 
 

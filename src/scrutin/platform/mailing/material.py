@@ -43,7 +43,7 @@ from ..credentials.models import GenerationRun
 from ..electoral.models import Elector
 from ..voting.models import Emargement, UrnElection
 from .composers import Outgoing, composer, support_of
-from .models import Bounce, Campaign, Message
+from .models import Campaign, Message
 
 
 class MaterialError(Exception):
@@ -116,20 +116,15 @@ def material_messages(
 
 
 def electronic_electors(cci_code: str) -> QuerySet[Elector]:
-    """Contract C6 as one query (the same set as ``material.channels.electronic_numbers``,
-    tested): when the COE chose the material by e-mail, its electors with an address and no
-    uncorrected bounce; nobody otherwise. A query, not a set: 2 million numbers never sit in
-    memory when the campaign queues its messages."""
-    from .schedule import electronic_chosen
+    """Contract C6: exactly the e-mail set frozen by the CCI's latest issued main kit (the
+    electors for whom no letter was printed), minus those a supplementary kit printed letters
+    for; nobody when no kit was issued (``material.emailset``). Not a recomputation: an address
+    that bounced after the kit stays in the set (the COE sees it as stranded), and one corrected
+    after the kit does not join it (that elector has a letter). A query, not a set: 2 million
+    numbers never sit in memory when the campaign queues its messages."""
+    from ..material.emailset import email_electors
 
-    if not electronic_chosen(cci_code):
-        return Elector.objects.none()
-    bounced = Bounce.objects.filter(cci_code=cci_code, corrected_at__isnull=True)
-    return (
-        Elector.objects.filter(cci_code=cci_code)
-        .exclude(email="")
-        .exclude(number__in=bounced.values("elector_number"))
-    )
+    return email_electors(cci_code)
 
 
 def not_voted(cci_code: str) -> QuerySet[Elector]:

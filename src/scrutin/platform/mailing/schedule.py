@@ -31,6 +31,13 @@ STATE_LABELS = {NONE: "vote non programmé", BEFORE: "vote pas encore ouvert",
 SCHEDULE, UNSCHEDULE = "mailing:material:schedule", "mailing:material:unschedule"
 
 
+NO_KIT = (
+    "Aucun kit d'impression n'a été délivré pour la CCI {cci} : aucun courrier n'a pu être "
+    "imprimé, et la liste des électeurs servis par courriel n'est pas arrêtée. Le matériel "
+    "n'est pas envoyé par courriel tant que CCI France n'a pas délivré le kit."
+)
+
+
 class DispatchRefused(Exception):
     """The dispatch or the reminder is not allowed now (French message for the COE)."""
 
@@ -96,10 +103,16 @@ def _check_can_send(cci_code: str) -> None:
         raise DispatchRefused(
             f"Le matériel de vote de la CCI {cci_code} a déjà été envoyé par courriel."
         )
-    if not electronic_chosen(cci_code):
+    from ..material import emailset
+
+    numbers = emailset.email_numbers(cci_code)
+    if numbers is None:
+        raise DispatchRefused(NO_KIT.format(cci=cci_code))
+    if not numbers.exists():
         raise DispatchRefused(
-            f"La COE de la CCI {cci_code} n'a pas choisi l'envoi du matériel par courriel "
-            "(choix d'expédition du matériel de vote) : il n'y a rien à envoyer."
+            f"Le kit d'impression de la CCI {cci_code} ne désigne aucun électeur à servir par "
+            "courriel (la COE n'a pas choisi l'envoi du matériel par courriel, ou aucune adresse "
+            "n'était valide) : tous reçoivent un courrier, il n'y a rien à envoyer."
         )
 
 

@@ -1,7 +1,8 @@
 """COE pages for the voting material by e-mail and SMS (issue 14; CCTP 4.1.4.1, 5.2.3.2):
 schedule the dispatch at the opening or start it once the vote is open, decide a reminder, and
 follow each elector's messages (queued, sent, refused, bounced, delivered) — never a code, which
-no table holds. Every page needs ``mailing.manage_campaigns`` and the CCI in the perimeter."""
+no table holds. The CCI's page shows the e-mail set frozen by the issued kit (contract C6) and
+the electors of that set whose address failed since, who have no material yet. Every page needs ``mailing.manage_campaigns`` and the CCI in the perimeter."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from django.views.decorators.http import require_http_methods
 from .. import keyset
 from ..accounts.perimeters import cci_codes_of, perimeter_required
 from ..electoral.models import Cci
+from ..material import emailset
 from . import material, schedule
 from .models import Campaign, Message
 
 PERMISSION = "mailing.manage_campaigns"
 KINDS = (Campaign.Kind.MATERIAL, Campaign.Kind.RESEND, Campaign.Kind.REMINDER)
 PAGE_SIZE = 50
+STRANDED_SHOWN = 500
 
 
 def _user(request: HttpRequest) -> User | None:
@@ -72,9 +75,13 @@ def cci_page(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("mailing_material:cci", code=cci.code)
     state = schedule.cci_state(cci.code)
     opening = schedule.opening_of(cci.code)
+    stranded = emailset.stranded(cci.code)
     return render(request, "mailing/material/cci.html", {
         "cci": cci, "state": state, "state_label": schedule.STATE_LABELS[state],
         "opening": opening, "electronic": schedule.electronic_chosen(cci.code),
+        "kit": emailset.latest_main(cci.code), "no_kit": schedule.NO_KIT.format(cci=cci.code),
+        "stranded": list(stranded.only("number", "email")[:STRANDED_SHOWN]),
+        "stranded_count": stranded.count(), "stranded_shown": STRANDED_SHOWN,
         "recipients": material.electronic_electors(cci.code).count(),
         "waiting": material.not_voted(cci.code).count() if state == schedule.OPEN else None,
         "scheduled": schedule.is_scheduled(cci.code),

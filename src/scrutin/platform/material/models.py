@@ -127,3 +127,51 @@ class BatDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cci_code} {self.level} {self.action}"
+
+
+class IssuedKit(models.Model):
+    """A letter kit handed to the dispatch operator (contract C6, CCTP 5.2.2, 5.2.3.2).
+
+    The latest *main* kit of a CCI freezes its e-mail set: its ``numbers`` are the electors for
+    whom no letter is printed, and the opening dispatch sends material by e-mail to exactly them
+    (minus the letters of the supplementary kits issued after it). A *supplementary* kit's
+    ``numbers`` are the letters it tells the operator to print."""
+
+    class Kind(models.TextChoices):
+        MAIN = "main", "Kit principal"
+        SUPPLEMENT = "supplement", "Kit complémentaire"
+
+    cci_code = models.CharField("code CCI", max_length=3, db_index=True)
+    kind = models.CharField("type", max_length=10, choices=Kind.choices)
+    sha256 = models.CharField("empreinte SHA-256 du fichier signé", max_length=64)
+    fingerprint = models.CharField("empreinte du contenu du kit", max_length=64)
+    count = models.PositiveIntegerField("électeurs désignés", default=0)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_at = models.DateTimeField("délivré le")
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        verbose_name = "kit d'impression délivré"
+
+    def __str__(self) -> str:
+        return f"{self.cci_code} {self.kind} {self.sha256[:12]}"
+
+
+class KitNumber(models.Model):
+    """One elector number named by an issued kit (e-mail set of a main kit, letter of a
+    supplementary one). A table rather than a list in a column: the dispatch selects with a
+    subquery, so a large CCI's numbers never sit in a worker's memory."""
+
+    kit = models.ForeignKey(IssuedKit, on_delete=models.CASCADE, related_name="numbers")
+    number = models.CharField("numéro d'électeur", max_length=13)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kit", "number"], name="kitnumber_unique"),
+        ]
+        verbose_name = "électeur désigné par un kit"
+
+    def __str__(self) -> str:
+        return self.number

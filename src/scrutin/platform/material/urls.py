@@ -11,4 +11,5 @@ urlpatterns = [
     path("national/", views.national, name="national"),
     path("national/cci/<str:code>/refuser/", views.national_refuse, name="national-refuse"),
     path("national/cci/<str:code>/kit.json", views.kit, name="kit"),
+    path("national/cci/<str:code>/kit-complementaire.json", views.supplement, name="supplement"),
 ]

@@ -20,7 +20,7 @@ from scrutin.frenchdates import long_date
 
 from ..accounts.perimeters import cci_codes_of, is_national, perimeter_required
 from ..electoral.models import Cci, Elector
-from . import kits, services
+from . import emailset, kits, services
 from .content import MaterialError, content_fingerprint, letter_content, settings_of
 from .forms import ReasonForm, SettingsForm
 from .models import Bat, BatDecision
@@ -160,6 +160,9 @@ def national(request: HttpRequest) -> HttpResponse:
                 messages.error(request, message)
         return redirect("material:national")
     rows = _rows(list(Cci.objects.values_list("code", flat=True)))
+    for row in rows:
+        row["kit"] = emailset.latest_main(row["cci"].code)
+        row["stranded"] = emailset.stranded(row["cci"].code).count() if row["kit"] else 0
     waiting = [r for r in rows if r["electors"] and not r["bat"].coe_approved]
     return render(request, "material/national.html", {"rows": rows, "waiting": waiting})
 
@@ -182,14 +185,40 @@ def national_refuse(request: HttpRequest, code: str) -> HttpResponse:
                   {"cci": cci, "form": form, "bat": services.bat_of(code)})  # fmt: skip
 
 
-@national_required
-def kit(request: HttpRequest, code: str) -> HttpResponse:
-    """``kit-<CCI>.json`` for the dispatch operator, only once both BATs are approved."""
-    get_object_or_404(Cci, code=code)
-    try:
-        name, body = kits.issue_kit(code, user=request.user)
-    except MaterialError as exc:
-        return _refusal(request, "Kit d'impression refusé", str(exc), reverse("material:national"))
+def _download(name: str, body: bytes) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@national_required
+@require_http_methods(["GET", "POST"])
+def kit(request: HttpRequest, code: str) -> HttpResponse:
+    """``kit-<CCI>.json`` for the dispatch operator, only once both BATs are approved. Issuing
+    it again with another e-mail set needs an explicit confirmation (contract C6)."""
+    cci = get_object_or_404(Cci, code=code)
+    confirm = request.method == "POST" and request.POST.get("confirmer") == "1"
+    try:
+        name, body = kits.issue_kit(code, user=request.user, confirm=confirm)
+    except kits.KitChange as exc:
+        return render(request, "material/kit_change.html",
+                      {"cci": cci, "message": str(exc)}, status=409)  # fmt: skip
+    except MaterialError as exc:
+        return _refusal(request, "Kit d'impression refusé", str(exc), reverse("material:national"))
+    return _download(name, body)
+
+
+@perimeter_required(NATIONAL)
+@require_http_methods(["POST"])
+def supplement(request: HttpRequest, code: str) -> HttpResponse:
+    """The supplementary kit: letters for the stranded electors of the CCI (contract C6).
+    POST only (it is recorded and journaled); the permission, then a NATIONAL perimeter."""
+    if not is_national(request.user):
+        raise PermissionDenied
+    get_object_or_404(Cci, code=code)
+    try:
+        name, body = kits.issue_supplement(code, user=request.user)
+    except MaterialError as exc:
+        return _refusal(request, "Kit complémentaire refusé", str(exc),
+                        reverse("material:national"))  # fmt: skip
+    return _download(name, body)
