@@ -27,6 +27,7 @@ from scrutin.platform.credentials.export import generate_keypair, read_rows
 from scrutin.platform.credentials.models import GenerationRun
 from scrutin.platform.electoral.models import Elector
 from scrutin.platform.keys import platform_public_key_hex
+from scrutin.platform.mailing import material as mailing_material
 from scrutin.platform.mailing import schedule, services
 from scrutin.platform.mailing.models import Campaign, Message
 from scrutin.platform.material import emailset
@@ -165,6 +166,22 @@ def test_c6_bounced_after_the_kit_listed_then_printed_by_the_supplementary_kit_o
     assert emailed(campaign) == frozen - REFUSED  # exactly the kit's set, minus the supplement
     paper = printed(prepared, kit) | printed(prepared, supplement)
     assert paper | emailed(campaign) == all_numbers() and not paper & emailed(campaign)
+
+
+def test_c6_a_stranded_elector_resent_to_an_approved_address_leaves_the_list_and_the_opening(
+    prepared: dict[str, Any], sink: Sink, tmp_path: Path
+) -> None:
+    kit = issue(prepared, tmp_path)
+    services.start_campaign("test", "011", None, user=None)  # two addresses fail
+    number = sorted(REFUSED)[0]
+    mailing_material.resend_material(number, user=prepared["president"], reason="Adresse en échec",
+                                     address="nouvelle.adresse@exemple-011.fr")  # fmt: skip
+    assert len(sink.to("nouvelle.adresse@exemple-011.fr")) == 1
+    assert set(emailset.stranded("011").values_list("number", flat=True)) == REFUSED - {number}
+    set_window("011", -timedelta(minutes=5), timedelta(days=2))
+    campaign = schedule.start_dispatch("011", user=None)
+    frozen = set(json.loads(kit.read_bytes())["kit"]["electronic"])
+    assert emailed(campaign) == frozen - {number}  # its resent code stays the working one
 
 
 def test_c6_an_address_corrected_after_the_kit_gets_no_email_on_top_of_its_letter(

@@ -13,8 +13,10 @@ are printed from the kit, so the kit — not a later recomputation — decides w
 
 An elector of the e-mail set whose address has since failed (an uncorrected bounce — test
 campaign, or the material e-mail itself — or an address removed) is *stranded*: the COE sees
-them on the dispatch page, and the way out is a supplementary kit, or the COE's resend once the
-address is corrected.
+them on the dispatch page, and the way out is a supplementary kit, or the COE's resend (to the
+corrected address or to one the COE approved). An elector whose resend has not failed has their
+material: neither stranded nor in the opening dispatch (whose new code would kill the resent
+one).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ..electoral.models import Elector
-from ..mailing.models import Bounce
+from ..mailing.models import Bounce, Campaign, Message
 from .models import IssuedKit, KitNumber
 
 BATCH = 5000
@@ -56,12 +58,31 @@ def email_numbers(cci_code: str) -> QuerySet[KitNumber, Any] | None:
     return KitNumber.objects.filter(kit=main).exclude(number__in=lettered).values("number")
 
 
+def resent(cci_code: str) -> QuerySet[Message, Any]:
+    """Numbers of the CCI's electors whose material was resent by e-mail (contract C4) and has
+    not failed: they have their material, from the resend."""
+    failed = (Message.Status.REFUSED, Message.Status.BOUNCED, Message.Status.FAILED)
+    return (
+        Message.objects.filter(
+            campaign__cci_code=cci_code,
+            campaign__kind=Campaign.Kind.RESEND,
+            channel=Message.Channel.EMAIL,
+        )
+        .exclude(status__in=failed)
+        .values("elector_number")
+    )
+
+
 def email_electors(cci_code: str) -> QuerySet[Elector]:
-    """Electors the opening dispatch sends material to: exactly the frozen e-mail set."""
+    """Electors the opening dispatch sends material to: the frozen e-mail set, less those who
+    already got their material by a resend (an opening e-mail would draw another code and kill
+    the resent one — fatal when the resend went to another address the COE approved)."""
     numbers = email_numbers(cci_code)
     if numbers is None:
         return Elector.objects.none()
-    return Elector.objects.filter(cci_code=cci_code, number__in=numbers)
+    return Elector.objects.filter(cci_code=cci_code, number__in=numbers).exclude(
+        number__in=resent(cci_code)
+    )
 
 
 def stranded(cci_code: str) -> QuerySet[Elector]:
