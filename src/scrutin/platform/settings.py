@@ -9,6 +9,8 @@ Environment variables (all optional; the embedded default is SQLite under ``var/
 - ``SCRUTIN_REDIS_URL``: Redis for throttling, cache and the Celery broker.
 - ``SCRUTIN_SECRET_KEY``, ``SCRUTIN_DEBUG``, ``SCRUTIN_HOSTS`` (comma-separated allowed hosts),
   ``SCRUTIN_VAR_DIR`` (where SQLite files, uploads and generated keys go).
+- ``SCRUTIN_ENVIRONMENT``: ``production`` (default) or ``test`` (scrutin.platform.environment);
+  ``SCRUTIN_TEST_RECIPIENTS``: a test instance's allow-list of e-mail and SMS recipients.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parents[2]
@@ -42,6 +45,23 @@ def _secret_key() -> str:
         path.chmod(0o600)
     return path.read_text().strip()
 
+
+def _environment() -> str:
+    """``production`` (default) or ``test`` (CCTP 5.1.1.4); anything else stops the start."""
+    value = os.environ.get("SCRUTIN_ENVIRONMENT", "production").strip().lower() or "production"
+    if value not in ("production", "test"):
+        raise ImproperlyConfigured(
+            f"SCRUTIN_ENVIRONMENT={value!r} : valeur inconnue. Indiquez « production » (par "
+            "défaut) ou « test » (environnement de recette, de démonstration et de formation)."
+        )
+    return value
+
+
+# Production or test instance (docs/fr/environnement-de-test.md): a test instance shows a banner
+# on every page, mails and texts only the allow-list (comma-separated addresses, @domain
+# suffixes, phone numbers) or a sink, and marks every document it signs.
+SCRUTIN_ENVIRONMENT = _environment()
+SCRUTIN_TEST_RECIPIENTS = os.environ.get("SCRUTIN_TEST_RECIPIENTS", "")
 
 DEBUG = _env_bool("SCRUTIN_DEBUG", False)
 SECRET_KEY = _secret_key()
@@ -152,6 +172,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "scrutin.platform.audit.context_processors.banners",
+                "scrutin.platform.environment.context",
             ]
         },
     }
@@ -296,6 +317,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("SCRUTIN_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("SCRUTIN_SMTP_STARTTLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("SCRUTIN_FROM_EMAIL", "elections@localhost")
+if SCRUTIN_ENVIRONMENT == "test":  # every e-mail goes through the guard (mailing/testguard.py)
+    SCRUTIN_TEST_EMAIL_BACKEND = EMAIL_BACKEND
+    EMAIL_BACKEND = "scrutin.platform.mailing.testguard.EmailBackend"
 
 # Campaigns of e-mails and SMS to electors (docs/mailing.md): rates per channel in messages per
 # second (0 = no limit, counted in Redis across workers), retries of temporary failures, the

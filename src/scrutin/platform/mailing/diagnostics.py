@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from ..environment import REFUSED_MAIL
+
 _ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 
 # RFC 3463 subject.detail → French
@@ -38,7 +40,10 @@ def enhanced_code(text: str) -> str:
 
 
 def describe(code: int | None, text: str = "") -> str:
-    """French diagnostic of a reply code and its text: 'Adresse inexistante … (code 5.1.1)'."""
+    """French diagnostic of a reply code and its text: 'Adresse inexistante … (code 5.1.1)'.
+    A test instance's own refusal (mailing/testguard.py) is shown as it is written."""
+    if REFUSED_MAIL in (text or ""):
+        return f"{REFUSED_MAIL}."
     enhanced = enhanced_code(text)
     detail = _DETAILS.get(".".join(enhanced.split(".")[1:])) if enhanced else None
     permanent = (code or 0) >= 500 or enhanced.startswith("5")

@@ -82,12 +82,17 @@ class ConsoleSmsBackend:
 
 
 def get_backend() -> SmsBackend:
+    """The configured backend; on a test instance wrapped by :mod:`.testguard` (« [TEST] », and
+    the HTTP provider reaches only allow-listed numbers)."""
+    from .testguard import guard_sms
+
     name = getattr(settings, "SCRUTIN_SMS_BACKEND", "file")
     if name == "http":
-        return HttpSmsBackend(settings.SCRUTIN_SMS_URL, settings.SCRUTIN_SMS_TOKEN,
-                              getattr(settings, "SCRUTIN_SMS_SENDER", ""))  # fmt: skip
+        backend: SmsBackend = HttpSmsBackend(settings.SCRUTIN_SMS_URL, settings.SCRUTIN_SMS_TOKEN,
+                                             getattr(settings, "SCRUTIN_SMS_SENDER", ""))  # fmt: skip
+        return guard_sms(backend, sink=False)
     if name == "console":
-        return ConsoleSmsBackend()
+        return guard_sms(ConsoleSmsBackend(), sink=True)
     if name == "file":
-        return FileSmsBackend(Path(settings.VAR_DIR) / "sms" / "outbox.jsonl")
+        return guard_sms(FileSmsBackend(Path(settings.VAR_DIR) / "sms" / "outbox.jsonl"), sink=True)
     raise ValueError(f"unknown SCRUTIN_SMS_BACKEND {name!r} (http, file or console)")

@@ -5,6 +5,7 @@ ballot page chooses, recaps and encrypts in the browser and posts only the encry
 from __future__ import annotations
 
 import hmac
+import smtplib
 from datetime import datetime
 from typing import Any
 
@@ -300,8 +301,12 @@ def email_receipt(request: HttpRequest) -> HttpResponse:
                       "message": "Adresse électronique invalide."}, status=400)  # fmt: skip
     if refusal := throttle.mail_refusal(_source(request), signature):
         return render(request, "voting/message.html", {"title": title, "message": refusal}, status=429)  # fmt: skip
-    send_mail(
-        "Votre accusé de réception de vote", receipt_text(document, signature), None, [address]
-    )
+    try:
+        send_mail(
+            "Votre accusé de réception de vote", receipt_text(document, signature), None, [address]
+        )
+    except (smtplib.SMTPException, OSError):  # refused, unreachable (a test instance: allow-list)
+        return render(request, "voting/message.html", {"title": title,
+                      "message": "Le courriel n'a pas pu être envoyé à cette adresse. Gardez l'accusé de réception affiché ou imprimez-le."}, status=502)  # fmt: skip
     return render(request, "voting/message.html", {"title": "Accusé de réception envoyé",
                   "message": f"L'accusé de réception a été envoyé à {address}. Il n'est conservé nulle part sur la plate-forme."})  # fmt: skip
