@@ -6,6 +6,7 @@ import { canonicalJson } from './jcs.mjs';
 
 export const RECEIPT_FORMAT = 'scrutin-receipt/v1';
 const FIELDS = ['election', 'format', 'tracker', 'urn', 'voted_at'];
+const TEST_FIELDS = ['election', 'environment', 'format', 'tracker', 'urn', 'voted_at'];
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
 
@@ -22,10 +23,12 @@ export function verifyReceipt(documentText, signatureHex, publicKeyHex) {
   } catch {
     return { valid: false, reason: "Le document n'est pas lisible : recopiez-le en entier, accolades comprises." };
   }
+  // A test instance's receipts also carry "environment": "test" (docs/protocol.md §15).
+  const fields = document && document.environment === 'test' ? TEST_FIELDS : FIELDS;
   if (
     document === null || typeof document !== 'object' || Array.isArray(document) ||
-    Object.keys(document).sort().join(',') !== FIELDS.join(',') ||
-    !FIELDS.every((k) => typeof document[k] === 'string') ||
+    Object.keys(document).sort().join(',') !== fields.join(',') ||
+    !fields.every((k) => typeof document[k] === 'string') ||
     document.format !== RECEIPT_FORMAT || !HEX64.test(document.tracker)
   ) {
     return { valid: false, reason: "Ce texte n'est pas le document d'un accusé de réception de vote." };

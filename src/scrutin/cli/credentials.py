@@ -170,9 +170,19 @@ def decrypt_export(
     out: Annotated[
         Path | None, typer.Option(help="CSV à créer (mode 0600) ; sinon la sortie standard.")
     ] = None,
-) -> None:
+    test_environment: Annotated[
+        bool, typer.Option("--environnement-test",
+                           help="Accepte un export de l'environnement de test (essais, formation).")
+    ] = False,
+) -> None:  # fmt: skip
     """Vérifie et déchiffre un export (côté opérateur d'expédition, hors plate-forme)."""
-    from scrutin.platform.credentials.export import HEADER, ExportError, read_rows
+    from scrutin.platform.credentials.export import (
+        HEADER,
+        TEST_MAGIC,
+        ExportError,
+        is_test_export,
+        read_rows,
+    )
     from scrutin.platform.csvexport import CsvWriter
     from scrutin.record.writer import file_digest
 
@@ -196,7 +206,7 @@ def decrypt_export(
     count = 0
     try:
         writer.writerow(HEADER)
-        for row in read_rows(export, private):
+        for row in read_rows(export, private, accept_test=test_environment):
             writer.writerow(row)
             count += 1
     except ExportError as exc:
@@ -209,6 +219,10 @@ def decrypt_export(
         if target:
             target.close()
     typer.echo(f"{count} identifiants déchiffrés.", err=True)
+    with export.open("rb") as fh:
+        if is_test_export(fh.read(len(TEST_MAGIC))):
+            typer.echo("ATTENTION : export de l'ENVIRONNEMENT DE TEST — ces identifiants ne servent "
+                       "qu'aux essais et aux formations.", err=True)  # fmt: skip
 
 
 def register(root: typer.Typer) -> None:

@@ -28,14 +28,17 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _export_recipient(path: Path) -> bytes:
-    """The X25519 public key an export is sealed to (its header, after the magic)."""
-    from scrutin.platform.credentials.export import MAGIC
+def _export_recipient(path: Path, accept_test: bool) -> bytes:
+    """The X25519 public key an export is sealed to (its header, after the magic); an export of
+    the test environment is refused unless ``accept_test`` (--environnement-test)."""
+    from scrutin.platform.credentials.export import MAGIC, TEST_MAGIC, TEST_REFUSED
 
     with path.open("rb") as fh:
         head = fh.read(len(MAGIC) + 32)
-    if len(head) != len(MAGIC) + 32 or not head.startswith(MAGIC):
+    if len(head) != len(MAGIC) + 32 or not head.startswith((MAGIC, TEST_MAGIC)):
         raise _fail(f"{path} n'est pas un export d'identifiants Scrutin.")
+    if head.startswith(TEST_MAGIC) and not accept_test:
+        raise _fail(f"Export refusé : {TEST_REFUSED}")
     return head[len(MAGIC) :]
 
 
@@ -51,6 +54,10 @@ def letters(
                      "à obtenir par un autre canal que le kit."),
     ] = None,
     workers: Annotated[int, typer.Option(help="Processus d'impression (un par cœur).")] = 2,
+    test_environment: Annotated[
+        bool, typer.Option("--environnement-test",
+                           help="Accepte un export de l'environnement de test (essais, formation).")
+    ] = False,
 ) -> None:  # fmt: skip
     """Produit les courriers PDF d'une CCI, par lots, avec leur manifeste (CCTP 5.2.2)."""
     from scrutin.cli.credentials import _read_key
@@ -72,7 +79,7 @@ def letters(
                    "qu'il contient ; comparez son empreinte avec celle de la plate-forme.", err=True)  # fmt: skip
     if not export.is_file():
         raise _fail(f"Fichier introuvable : {export}", 2)
-    recipient = _export_recipient(export)
+    recipient = _export_recipient(export, test_environment)
     if key_fingerprint(recipient) != kit.recipient_fingerprint:
         raise _fail(
             "Export refusé : il est chiffré pour une autre clé que celle de l'opérateur désigné "
@@ -92,7 +99,7 @@ def letters(
                "par la plate-forme.")  # fmt: skip
 
     def rows() -> Iterator[Sequence[str]]:
-        return read_rows(export, private)
+        return read_rows(export, private, accept_test=test_environment)
 
     out.mkdir(parents=True, exist_ok=True)
     notes_path = out / f"adresses-a-verifier-{kit.cci_code}.csv"

@@ -61,12 +61,18 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_manifest(directory: Path, election_fp: str, key: nacl.signing.SigningKey) -> None:
+def write_manifest(
+    directory: Path, election_fp: str, key: nacl.signing.SigningKey, *, environment: str = ""
+) -> None:
+    """The signed manifest; ``environment="test"`` on a test instance only (docs/protocol.md
+    §15): production manifests have no such member."""
     manifest: dict[str, Any] = {
         "format": RECORD_FORMAT,
         "election": election_fp,
         "documents": {name: file_digest(directory / name) for name in DOCUMENTS},
     }
+    if environment:
+        manifest["environment"] = environment
     manifest["signature"] = sign_document(key, manifest)
     write_json(directory / MANIFEST, manifest)
 

@@ -61,11 +61,14 @@ def load(path: Path, limit: int = MAX_SMALL_DOCUMENT) -> Any:
     return parse_json(data, path.name)
 
 
-def obj(value: object, keys: set[str], where: str) -> dict[str, Any]:
+def obj(
+    value: object, keys: set[str], where: str, optional: set[str] | None = None
+) -> dict[str, Any]:
+    """``value`` as an object with exactly ``keys`` (plus any of ``optional``)."""
     if not isinstance(value, dict):
         raise Malformed(f"{where} : objet JSON attendu")
-    if set(value) != keys:
-        missing, extra = sorted(keys - set(value)), sorted(set(value) - keys)
+    if set(value) - (optional or set()) != keys:
+        missing, extra = sorted(keys - set(value)), sorted(set(value) - keys - (optional or set()))
         detail = []
         if missing:
             detail.append(f"champ(s) manquant(s) {missing}")
@@ -73,6 +76,19 @@ def obj(value: object, keys: set[str], where: str) -> dict[str, Any]:
             detail.append(f"champ(s) inconnu(s) {extra}")
         raise Malformed(f"{where} : {', '.join(detail)}")
     return value
+
+
+ENVIRONMENT = "environment"
+
+
+def environment(document: dict[str, Any], where: str) -> bool:
+    """True if the document carries ``"environment": "test"`` (a test instance made it,
+    docs/protocol.md §15); absent: False; any other value is malformed."""
+    if ENVIRONMENT not in document:
+        return False
+    if document[ENVIRONMENT] != "test":
+        raise Malformed(f"{where}.environment : « test » attendu (membre absent en production)")
+    return True
 
 
 def array(value: object, where: str, length: int | None = None) -> list[Any]:

@@ -27,16 +27,18 @@ import nacl.signing
 
 from scrutin.crypto.encoding import EncodingError, canonical_json, fingerprint
 from scrutin.verify.documents import (
+    ENVIRONMENT,
     MAX_DOCUMENT,
     Malformed,
     digest,
+    environment,
     integer,
     load,
     obj,
     parse_json,
     string,
 )
-from scrutin.verify.report import Report
+from scrutin.verify.report import TEST_WARNING, Report
 
 URN_SEAL = "scrutin-urn-seal/v1"
 PLATFORM_SEAL = "scrutin-platform-seal/v1"
@@ -60,12 +62,15 @@ MAX_SHOWN = 10
 
 class SealsReport(Report):
     def render(self) -> str:
-        lines = super().render().splitlines()[:-1]
+        lines = super().render().splitlines()
+        lines = lines[:-2] if self.test_documents else lines[:-1]
         lines.append(
             "VERDICT : les scellements sont valides, toutes les vérifications sont satisfaites."
             if self.valid
             else f"VERDICT : scellements NON valides ({len(self.failures())} vérification(s) en échec)."
         )
+        if self.test_documents:
+            lines.append(TEST_WARNING)
         return "\n".join(lines)
 
 
@@ -185,7 +190,8 @@ def _files(value: object, where: str) -> dict[str, str]:
 def check_shape(document: dict[str, Any], where: str) -> None:
     """Exactly the fields of docs/protocol.md §14, each of its type."""
     kind = document.get("format")
-    obj(document, FIELDS[str(kind)], where)
+    obj(document, FIELDS[str(kind)], where, optional={ENVIRONMENT})
+    environment(document, where)
     digest(document["platform_key"], f"{where}.platform_key")
     digest(document["signature"], f"{where}.signature", 64)
     if kind == URN_SEAL:
@@ -303,6 +309,7 @@ def _valid_documents(
             problems.append(f"{where} : signature invalide")
             continue
         good.append(document)
+    report.test_documents += [_label(d) for d in good if ENVIRONMENT in d]
     if required and not documents:
         problems.append("aucun document")
     _conclude(report, name, problems, f"{len(good)} document(s), forme et signature valides")

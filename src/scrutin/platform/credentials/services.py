@@ -27,6 +27,7 @@ from django.utils import timezone
 from ..audit.journal import record_event
 from ..electoral import fingerprints
 from ..electoral.models import Cci, Elector
+from ..environment import is_test
 from . import codes
 from .export import ExportWriter, key_fingerprint, open_export_file
 from .models import Credential, CredentialCounts, GenerationRun, RecipientKey
@@ -308,7 +309,7 @@ def generate(run: GenerationRun, progress: Progress | None = None) -> Generation
             run.total = total
             sink, now, done = _Sink(), timezone.now(), 0
             with open_export_file(path) as fh:
-                writer = ExportWriter(fh, _recipient_key(run))
+                writer = ExportWriter(fh, _recipient_key(run), test=is_test())
                 for page in _pages(run.cci_code, missing_only):
                     generations: dict[str, int] = {}
                     if run.mode == GenerationRun.Mode.ALL:
@@ -380,7 +381,7 @@ def regenerate_one(number: str, *, reason: str, user: User | None = None,
                 Credential.objects.filter(pk=current.pk).update(
                     code_hash=digest, generation=current.generation + 1, issued_at=now, run=run
                 )
-            writer = ExportWriter(fh, _recipient_key(run))
+            writer = ExportWriter(fh, _recipient_key(run), test=is_test())
             values = (
                 elector.number,
                 elector.birth_date,

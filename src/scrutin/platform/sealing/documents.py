@@ -7,7 +7,8 @@
   ``STATIC_ROOT`` once ``collectstatic`` has filled it (what the web server serves), else the
   files the staticfiles finders find (what Django serves itself, first match wins);
 * ``emargements_document``: the canonical émargement list of an urn (``scrutin-emargements/v1``);
-* ``signed``: a document completed with the platform key and its Ed25519 signature over JCS.
+* ``signed``: a document completed with the platform key and its Ed25519 signature over JCS (and,
+  on a test instance only, ``"environment": "test"``: docs/protocol.md §15).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scrutin.crypto.encoding import canonical_json, fingerprint
 from scrutin.crypto.signing import sign_document
 from scrutin.record.writer import file_digest
 
+from ..environment import mark
 from ..keys import platform_public_key_hex, platform_signing_key
 
 URN_SEAL = "scrutin-urn-seal/v1"
@@ -40,7 +42,7 @@ def iso(moment: datetime) -> str:
 def signed(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """``document`` with ``platform_key`` and ``signature`` (over the JCS of the rest), and the
     fingerprint of the whole signed document."""
-    body = {k: v for k, v in document.items() if k != "signature"}
+    body = mark({k: v for k, v in document.items() if k != "signature"})  # test instance only
     body["platform_key"] = platform_public_key_hex()
     body["signature"] = sign_document(platform_signing_key(), body)
     return body, fingerprint(body)

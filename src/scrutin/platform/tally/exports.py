@@ -55,7 +55,7 @@ MAX_LABEL = 300
 
 _TOP = {"format", "cci", "region", "urn", "election", "tally", "result", "times", "seals",
         "decrypted_by", "trustee_names", "registered", "voters", "ballots", "signature"}  # fmt: skip
-_TOP_OPTIONAL = {"notes"}
+_TOP_OPTIONAL = {"notes", "environment"}  # environment: "test" only, test instances (§15)
 _BALLOT = {"id", "kind", "title", "seats", "blank", "null", "cast", "candidates", "groupements",
            "undecided"}  # fmt: skip
 _CANDIDATE = {"id", "name", "groupement", "substitute", "birth_date", "votes", "elected",
@@ -258,6 +258,8 @@ def check_document(doc: Any) -> dict[str, Any]:
         raise _fail("ballots", "identifiants en double")
     if "notes" in doc:
         _names(doc["notes"], "notes")
+    if "environment" in doc and doc["environment"] != "test":
+        raise _fail("environment", "« test » attendu (membre absent en production)")
     for b in ballots:
         seat_account(doc, b["id"])  # raises if the seats do not add up
     signature = _obj(doc["signature"], {"key", "value"}, "signature")
@@ -572,6 +574,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ÉCHEC : {exc}", file=sys.stderr)
         return 1
     key = doc["signature"]["key"]
+    if "environment" in doc:
+        print("ATTENTION : document de résultats de l'ENVIRONNEMENT DE TEST — il n'a aucune valeur "
+              "pour une élection réelle.")  # fmt: skip
     print(f"Urne {doc['urn']['code']} — {doc['cci']['label']} : document cohérent, signature "
           f"Ed25519 valide (clé {key}{'' if args.cle else ', à comparer à platform_key'}).")  # fmt: skip
     print(f"Empreinte du document (sans signature) : {document_fingerprint(doc)}")

@@ -23,6 +23,7 @@ from scrutin.crypto.signing import public_key_hex, sign_document
 from ..candidates.models import Candidate as CandidateRow
 from ..control.services import region_of
 from ..electoral.models import Question, Urn
+from ..environment import mark
 from ..keys import platform_signing_key
 from ..voting.elections import ballot_items
 
@@ -187,6 +188,7 @@ def urn_results(
         "ballots": ballots,
         "notes": list(result.notes),
     }  # fmt: skip
+    mark(doc)  # "environment": "test" on a test instance only
     key = platform_signing_key()
     doc["signature"] = {"key": public_key_hex(key), "value": sign_document(key, doc)}
     return doc

@@ -34,6 +34,7 @@ from scrutin.record.writer import document_bytes, write_json, write_manifest
 from ..audit.journal import record_event
 from ..ceremony import services as ceremony
 from ..electoral.models import Elector, Urn
+from ..environment import TEST, is_test
 from ..keys import platform_signing_key
 from ..sealing import services as seals
 from ..sealing.ballots import write_ballots_file
@@ -252,7 +253,8 @@ def finish(session: TallySession) -> TallySession:
     directory = record_dir(urn)
     write_json(directory / layout.DECRYPTIONS, decryptions)
     write_json(directory / layout.RESULT, result)
-    write_manifest(directory, params.fingerprint(), platform_signing_key())
+    write_manifest(directory, params.fingerprint(), platform_signing_key(),
+                   environment=TEST if is_test() else "")  # fmt: skip
     totals: dict[str, tuple[list[int], int]] = {
         str(q.id): (list(answer["counts"]), int(answer["blank"]))
         for q, answer in zip(params.questions, result["answers"], strict=True)

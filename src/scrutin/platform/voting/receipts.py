@@ -15,6 +15,7 @@ from scrutin.crypto.signing import public_key_hex, sign_document
 from scrutin.frenchdates import long_date
 
 from ..electoral.models import Urn
+from ..environment import MEMBER, TEST, is_test, mark
 from ..keys import platform_signing_key
 
 RECEIPT_FORMAT = "scrutin-receipt/v1"
@@ -37,13 +38,14 @@ class Receipt:
 def receipt_document(
     election: str, urn_code: str, tracker: str, voted_at: datetime
 ) -> dict[str, str]:
-    return {
+    """The signed document; ``"environment": "test"`` on a test instance only (§15)."""
+    return mark({
         "format": RECEIPT_FORMAT,
         "election": election,
         "urn": urn_code,
         "tracker": tracker,
         "voted_at": timezone.localtime(voted_at).isoformat(timespec="seconds"),
-    }
+    })  # fmt: skip
 
 
 def make_receipt(election: str, urn_code: str, tracker: str, voted_at: datetime) -> Receipt:
@@ -64,7 +66,12 @@ def check_receipt(document_json: str, signature_hex: str) -> dict[str, str] | No
         return None
     if not isinstance(document, dict) or document.get("format") != RECEIPT_FORMAT:
         return None
-    if set(document) != {"format", "election", "urn", "tracker", "voted_at"}:
+    fields = {"format", "election", "urn", "tracker", "voted_at"}
+    if is_test():  # a test instance's receipts carry the mark; a production one never accepts it
+        fields.add(MEMBER)
+        if document.get(MEMBER) != TEST:
+            return None
+    if set(document) != fields:
         return None
     try:
         verify_document(platform_signing_key().verify_key.encode(), document, signature)
