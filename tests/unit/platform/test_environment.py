@@ -205,3 +205,30 @@ def test_cctp_5_1_1_4_decrypt_export_refuses_a_test_export_unless_told(tmp_path:
     )
     assert accepted.exit_code == 0, accepted.output
     assert "0110000000001" in accepted.output and "ATTENTION" in accepted.output
+
+
+# --- results documents and procès-verbaux ---------------------------------------------------------
+
+
+def test_cctp_5_1_1_4_a_test_results_document_gives_a_marked_pv_and_is_refused_without_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scrutin.platform.tally import exports, minutes
+    from scrutin.platform.tally.fixtures import sample_key, sample_urn_results
+    from tests.unit.tally.samples import resign, text_of
+
+    key = sample_key("environnement")
+    production = sample_urn_results(3, key=key)
+    marked = resign({**production, "environment": "test"}, key)
+    exports.verify_signature(exports.check_document(marked))
+    assert "ENVIRONNEMENT DE TEST" in text_of(minutes.minutes_all_pdf(marked))
+    assert "ENVIRONNEMENT DE TEST" not in text_of(minutes.minutes_all_pdf(production))
+    source, pdf = tmp_path / "resultats.json", tmp_path / "pv.pdf"
+    source.write_text(json.dumps(marked, ensure_ascii=False), encoding="utf-8")
+    assert minutes.main([str(source), "tous", str(pdf)]) == 1
+    assert "ENVIRONNEMENT DE TEST" in capsys.readouterr().err and not pdf.exists()
+    assert minutes.main([str(source), "tous", str(pdf), "--environnement-test"]) == 0
+    assert exports.main([str(source)]) == 0
+    assert "ATTENTION : document de résultats de l'ENVIRONNEMENT DE TEST" in capsys.readouterr().out
+    with pytest.raises(exports.ResultsDocumentError, match="« test » attendu"):
+        exports.check_document(resign({**production, "environment": "prod"}, key))

@@ -28,6 +28,7 @@ from scrutin.record import layout
 from scrutin.record.writer import file_digest
 
 from ..electoral.models import Urn
+from ..environment import mark
 from ..keys import platform_signing_key
 from ..sealing.models import UrnClosing, UrnSeal
 from . import services
@@ -135,6 +136,7 @@ def manifest(urn: Urn, results: dict[str, Any], files: dict[str, Member]) -> dic
         "keep_until": keep_until,
         "files": {name: _sha256(data) for name, data in sorted(files.items())},
     }
+    mark(doc)  # "environment": "test" on a test instance only (docs/protocol.md §15)
     key = platform_signing_key()
     doc["platform_key"] = public_key_hex(key)
     doc["signature"] = sign_document(key, doc)

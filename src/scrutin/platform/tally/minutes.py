@@ -107,6 +107,9 @@ def _elected_word(name: str) -> str:
     return "Élue" if name.startswith("Mme ") else "Élu"
 
 
+TEST_HEADING = "ENVIRONNEMENT DE TEST — procès-verbal d'essai, sans valeur pour une élection réelle"
+
+
 # --- sections --------------------------------------------------------------------------------
 
 
@@ -114,7 +117,8 @@ def _heading(doc: Doc, ballot: Doc) -> list[Any]:
     kind, urn = ballot["kind"], doc["urn"]
     sub = f" — {_e(urn['subcategory']['label'])}" if urn["subcategory"] else ""
     region = f"{_e(doc['region'])}<br/>" if kind == "CCIR" else ""
-    return [_p("PROCÈS-VERBAL DES OPÉRATIONS ÉLECTORALES", "title"),
+    test = [_p(TEST_HEADING, "title")] if "environment" in doc else []  # protocol.md §15
+    return [*test, _p("PROCÈS-VERBAL DES OPÉRATIONS ÉLECTORALES", "title"),
             _p(f"Élection des membres de la {CHAMBER[kind]} ({kind})<br/>{region}"
                f"{_e(doc['cci']['label'])} — {_e(urn['category']['label'])}{sub}", "subtitle"),
             _p(MODE, "subtitle"), Spacer(1, 3 * MM)]  # fmt: skip
@@ -402,9 +406,19 @@ def main(argv: list[str] | None = None) -> int:
         help="clé publique attendue (64 caractères hexadécimaux) : la clé de la "
         "plate-forme publiée dans election.json",
     )
+    parser.add_argument(
+        "--environnement-test",
+        action="store_true",
+        help="accepte un document de résultats de l'environnement de test (essais, formation)",
+    )
     args = parser.parse_args(argv)
     try:
         doc = strictjson.load_file(args.fichier)
+        if isinstance(doc, dict) and "environment" in doc and not args.environnement_test:
+            print("ÉCHEC : document de résultats de l'ENVIRONNEMENT DE TEST : il n'a aucune "
+                  "valeur pour une élection réelle (option --environnement-test pour un essai).",
+                  file=sys.stderr)  # fmt: skip
+            return 1
         pdf = (minutes_all_pdf(doc, expected_key=args.cle) if args.bulletin == "tous"
                else minutes_pdf(doc, args.bulletin, expected_key=args.cle))  # fmt: skip
         args.pdf.write_bytes(pdf)
