@@ -10,6 +10,7 @@ import typer
 
 from scrutin.crypto.group import GROUP_NAMES
 from scrutin.record.simulate import SimulationError, simulate
+from scrutin.verify.report import TEST_WARNING
 
 record_app = typer.Typer(help="Registre public de l'élection.", no_args_is_help=True)
 
@@ -80,6 +81,19 @@ def recount_cmd(
         typer.echo("Le recomptage ne reproduit pas le registre.", err=True)
         raise typer.Exit(1)
     typer.echo("Recomptage identique, octet pour octet, au registre scellé.")
+    if _from_test_instance(directory):
+        typer.echo(TEST_WARNING)
+
+
+def _from_test_instance(directory: Path) -> bool:
+    """The record's manifest carries ``"environment"`` (docs/protocol.md §15)."""
+    import json
+
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "environment" in manifest
 
 
 def register(app: typer.Typer) -> None:

@@ -45,7 +45,7 @@ def test_cctp_5_1_1_4_environment_defaults_to_production(monkeypatch: pytest.Mon
 
 def test_cctp_5_1_1_4_unknown_environment_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCRUTIN_ENVIRONMENT", "recette")
-    with pytest.raises(ImproperlyConfigured, match="valeur inconnue.*« production ».*« test »"):
+    with pytest.raises(ImproperlyConfigured, match=r"valeur inconnue.*« production ».*« test »"):
         _environment()
 
 
@@ -128,6 +128,9 @@ def test_cctp_5_1_1_4_verifier_reports_a_test_record_loudly_and_it_still_verifie
     result = CliRunner().invoke(app, ["verify", str(test_record), "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert "ENVIRONNEMENT DE TEST" in result.output
+    recount = CliRunner().invoke(app, ["record", "recount", str(test_record), "--workers", "1"])
+    assert recount.exit_code == 0, recount.output
+    assert "Recomptage identique" in recount.output and "ENVIRONNEMENT DE TEST" in recount.output
 
 
 def test_a_production_record_has_no_warning(test_record: Path, tmp_path: Path) -> None:
@@ -152,7 +155,9 @@ def test_another_environment_value_is_malformed(test_record: Path, tmp_path: Pat
     write_manifest(copy, fingerprint(election), KEY, environment="production")
     report = verify_record(copy, workers=1)
     assert not report.valid
-    assert "« test » attendu" in {c.name: c.detail for c in report.failures()}["Manifeste du registre"]
+    assert (
+        "« test » attendu" in {c.name: c.detail for c in report.failures()}["Manifeste du registre"]
+    )
 
 
 # --- the credential export ----------------------------------------------------------------------
