@@ -116,3 +116,24 @@ def test_cctp_5_1_1_4_sms_file_sink_takes_every_number_marked(test_instance: Any
     outbox = Path(test_instance.VAR_DIR) / "sms" / "outbox.jsonl"
     (line,) = outbox.read_text(encoding="utf-8").splitlines()
     assert json.loads(line)["text"] == "[TEST] Votre code : 1234"
+
+
+def test_cctp_5_1_1_4_a_test_instance_refuses_to_start_with_an_unguarded_mail_server(
+    test_instance: Any,
+) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from scrutin.platform.mailing.testguard import GUARD, check_configuration
+
+    check_configuration()  # the guard around SMTP
+    test_instance.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    check_configuration()  # a sink
+    test_instance.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    with pytest.raises(ImproperlyConfigured, match="partiraient sans filtre"):
+        check_configuration()
+    test_instance.EMAIL_BACKEND = test_instance.SCRUTIN_TEST_EMAIL_BACKEND = GUARD
+    with pytest.raises(ImproperlyConfigured, match="le filtre lui-même"):
+        check_configuration()
+    test_instance.SCRUTIN_ENVIRONMENT = "production"
+    test_instance.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    check_configuration()

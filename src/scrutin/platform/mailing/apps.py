@@ -7,6 +7,7 @@ class MailingConfig(AppConfig):
     verbose_name = "Envois par courriel et SMS"
 
     def ready(self) -> None:
-        from . import composers, signals  # noqa: F401  # the "test" composer and worker hooks
+        from . import composers, signals, testguard  # noqa: F401  # "test" composer, worker hooks
 
         composers.load_composers()
+        testguard.check_configuration()  # a test instance never mails past the guard

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 
@@ -41,6 +42,25 @@ SINKS = (
 )
 #: the reply a test instance gives for a recipient outside the allow-list (RFC 3463 5.7.1)
 REFUSAL = (550, f"5.7.1 {REFUSED_MAIL}".encode())
+
+
+GUARD = f"{__name__}.EmailBackend"
+
+
+def check_configuration() -> None:
+    """At start-up of every process (web, worker, command): on a test instance the e-mail backend
+    is the guard or a sink, and the guard does not wrap itself."""
+    if not is_test():
+        return
+    backend = str(settings.EMAIL_BACKEND)
+    if backend != GUARD and not is_sink(backend):
+        raise ImproperlyConfigured(
+            f"Environnement de test : EMAIL_BACKEND doit être {GUARD} (ou une boîte de test), "
+            f"pas {backend} : les courriels partiraient sans filtre."
+        )
+    if backend == GUARD and inner_backend() == GUARD:
+        raise ImproperlyConfigured("Environnement de test : SCRUTIN_TEST_EMAIL_BACKEND ne peut "
+                                   "pas être le filtre lui-même.")  # fmt: skip
 
 
 def inner_backend() -> str:
