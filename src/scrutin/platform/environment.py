@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -97,7 +98,7 @@ class AllowList:
         return cls(frozenset(addresses), tuple(domains), frozenset(phones))
 
     def allows_address(self, address: str) -> bool:
-        address = address.strip().strip("<>").lower()
+        address = parseaddr(address)[1].strip().lower()  # "Nom <a@b>" → "a@b"
         return address in self.addresses or any(address.endswith(d) for d in self.domains)
 
     def allows_phone(self, number: str) -> bool:

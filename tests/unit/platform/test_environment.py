@@ -55,6 +55,7 @@ def test_allow_list_takes_addresses_domains_and_phones() -> None:
     )
     assert allowed.allows_address("recette@cci.fr")
     assert allowed.allows_address("<RECETTE@cci.fr>")
+    assert allowed.allows_address("Service recette <recette@cci.fr>")
     assert allowed.allows_address("quiconque@essais.cci.fr")
     assert not allowed.allows_address("electeur@cci.fr")
     assert not allowed.allows_address("x@autre-essais.cci.fr.example")
