@@ -137,3 +137,14 @@ def test_cctp_5_1_1_4_a_test_instance_refuses_to_start_with_an_unguarded_mail_se
     test_instance.SCRUTIN_ENVIRONMENT = "production"
     test_instance.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     check_configuration()
+
+
+def test_cctp_5_1_1_4_the_demo_mailbox_is_a_sink(test_instance: Any) -> None:
+    from scrutin.platform.mailing.outbox import mailbox_files
+
+    test_instance.SCRUTIN_TEST_EMAIL_BACKEND = "scrutin.platform.mailing.outbox.EmailBackend"
+    assert mail.send_mail("Accusé de réception", "Texte", None, ["quiconque@exemple.fr"]) == 1
+    (eml,) = mailbox_files()
+    from email import message_from_bytes
+
+    assert subject(message_from_bytes(eml.read_bytes())) == "[TEST] Accusé de réception"

@@ -5,7 +5,7 @@ which wraps the configured backend (``SCRUTIN_TEST_EMAIL_BACKEND``) for every e-
 platform — campaigns, resends, activation links, receipts, operator-access notices — since they all
 go through Django's ``get_connection``. Each message gets « [TEST] » before its subject and a
 first line saying it comes from the test environment. Unless the wrapped backend is a sink
-(memory, file, console, dummy), a recipient outside ``SCRUTIN_TEST_RECIPIENTS`` is refused the
+(memory, file, console, dummy, the demo's mailbox), a recipient outside ``SCRUTIN_TEST_RECIPIENTS`` is refused the
 way a mail server refuses it (``SMTPRecipientsRefused``, 550 5.7.1 with a French reason), so the
 mailing engine records the message as refused with a reason the COE can read.
 
@@ -39,6 +39,7 @@ SINKS = (
     "django.core.mail.backends.filebased.EmailBackend",
     "django.core.mail.backends.console.EmailBackend",
     "django.core.mail.backends.dummy.EmailBackend",
+    "scrutin.platform.mailing.outbox.EmailBackend",  # the demo's local mailbox (.eml files)
 )
 #: the reply a test instance gives for a recipient outside the allow-list (RFC 3463 5.7.1)
 REFUSAL = (550, f"5.7.1 {REFUSED_MAIL}".encode())
