@@ -238,3 +238,34 @@ def test_cctp_5_1_1_4_a_test_results_document_gives_a_marked_pv_and_is_refused_w
     assert "ATTENTION : document de résultats de l'ENVIRONNEMENT DE TEST" in capsys.readouterr().out
     with pytest.raises(exports.ResultsDocumentError, match="« test » attendu"):
         exports.check_document(resign({**production, "environment": "prod"}, key))
+
+
+def test_cctp_5_1_1_4_material_letters_refuses_a_test_export_unless_told(tmp_path: Path) -> None:
+    from scrutin.platform.credentials import export
+    from tests.unit.material.helpers import kit_doc, write_kit
+    from tests.unit.material.test_production import PUBLIC, row
+
+    private, public = export.generate_keypair()
+    key = tmp_path / "operateur.cle"
+    key.write_text(base64.b64encode(private).decode())
+    kit = write_kit(tmp_path / "kit-750.json",
+                    kit_doc(recipient_fingerprint=export.key_fingerprint(public)))  # fmt: skip
+    path = tmp_path / "export.scrutin-identifiants"
+    with path.open("wb") as fh:
+        writer = export.ExportWriter(fh, public, test=True)
+        writer.write_row(row(1))
+        writer.close()
+    _register()
+
+    def letters(out: str, *options: str) -> Any:
+        return CliRunner().invoke(app, [
+            "material", "letters", "--kit", str(kit), "--export", str(path), "--key", str(key),
+            "--out", str(tmp_path / out), "--public-key", PUBLIC, *options,
+        ])  # fmt: skip
+
+    refused = letters("refus")
+    assert refused.exit_code == 1 and "ENVIRONNEMENT DE TEST" in refused.output
+    assert not (tmp_path / "refus").exists()
+    accepted = letters("essai", "--environnement-test")
+    assert accepted.exit_code == 0, accepted.output
+    assert len(list((tmp_path / "essai").glob("*.pdf"))) == 1
