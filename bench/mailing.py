@@ -18,7 +18,7 @@ Prints e-mails/s of both and the ratio ours / baseline, and the RSS of the sendi
 the sink has received 10 % and 100 % of the campaign (memory must stay flat), and its peak.
 
     .venv/bin/python bench/mailing.py                 # 200,000 electors
-    .venv/bin/python bench/mailing.py --quick         # 5,000 electors
+    .venv/bin/python bench/mailing.py --quick         # 3,000 electors
     .venv/bin/python bench/mailing.py --electors 50000 --database-url postgresql://…/scrutin_x
 
 The database is the embedded SQLite (a temporary folder) unless ``--database-url`` or
@@ -49,7 +49,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 CCI = ("011", "CCI de l'Ain", [("C", "Commerce", "", "", 2, 6), ("I", "Industrie", "", "", 2, 5)])
-FULL, QUICK = 200_000, 5_000
+FULL, QUICK = 200_000, 3_000
 
 
 def address(n: int) -> str:
