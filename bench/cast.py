@@ -10,6 +10,11 @@ the same run (what the web stack, the two databases and the émargement cost).
 
     .venv/bin/python bench/cast.py            # 1,000 voters, 16 concurrent
     .venv/bin/python bench/cast.py --quick    # 120 voters, 8 concurrent
+
+Uses ``SCRUTIN_BENCH_DATABASE_URL`` (default
+``postgresql://postgres@127.0.0.1:5432/scrutin_bench_cast``; that database and its ``_ballotbox``
+twin are dropped and re-created) and ``SCRUTIN_BENCH_REDIS_URL`` (default
+``redis://127.0.0.1:6379/12``), so several runs can share one server.
 """
 
 from __future__ import annotations
@@ -34,8 +39,9 @@ sys.path.insert(0, str(REPO / "src"))
 URL = os.environ.get(
     "SCRUTIN_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/scrutin_bench_cast"
 )
+REDIS_URL = os.environ.get("SCRUTIN_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 ENV = {"SCRUTIN_DATABASE_URL": URL, "SCRUTIN_BALLOTBOX_DATABASE_URL": URL + "_ballotbox", "SCRUTIN_HTTPS": "0",
-       "DJANGO_SETTINGS_MODULE": "scrutin.platform.settings", "SCRUTIN_REDIS_URL": "redis://127.0.0.1:6379/12",
+       "DJANGO_SETTINGS_MODULE": "scrutin.platform.settings", "SCRUTIN_REDIS_URL": REDIS_URL,
        "SCRUTIN_VAR_DIR": str(REPO / "var" / "bench-cast"), "SCRUTIN_HOSTS": "127.0.0.1,localhost"}  # fmt: skip
 CCI = ("075", "CCI Paris Île-de-France", [("C", "Commerce", "", "", 6, 15)])
 
@@ -49,7 +55,8 @@ def _admin(sql: str) -> None:
 
 def setup(voters: int) -> tuple[dict[str, Any], dict[str, str]]:
     """Fresh databases, structure, electors, candidates, election, credentials."""
-    for db in ("scrutin_bench_cast", "scrutin_bench_cast_ballotbox"):
+    name = URL.rsplit("/", 1)[1]
+    for db in (name, f"{name}_ballotbox"):
         _admin(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
         _admin(f"CREATE DATABASE {db}")
     os.environ.update(ENV)

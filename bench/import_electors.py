@@ -86,10 +86,10 @@ def child_import(structure: str, electors: str) -> None:
 
 
 def ours(structure: Path, electors: Path) -> dict[str, float]:
-    _admin("DROP DATABASE IF EXISTS scrutin_bench WITH (FORCE)")
-    _admin("DROP DATABASE IF EXISTS scrutin_bench_ballotbox WITH (FORCE)")
-    _admin("CREATE DATABASE scrutin_bench")
-    _admin("CREATE DATABASE scrutin_bench_ballotbox")
+    name = URL.rsplit("/", 1)[1]
+    for db in (name, f"{name}_ballotbox"):
+        _admin(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        _admin(f"CREATE DATABASE {db}")
     env = os.environ | {"SCRUTIN_DATABASE_URL": URL, "SCRUTIN_BALLOTBOX_DATABASE_URL": URL + "_ballotbox",
                         "DJANGO_SETTINGS_MODULE": "scrutin.platform.settings", "SCRUTIN_TEST_DATABASE_URL": ""}  # fmt: skip
     for db in ("default", "ballotbox"):

@@ -16,7 +16,8 @@ job itself (electors per second).
     .venv/bin/python bench/national_pages.py --quick            # 30,000 electors, 60 urns
 
 ``SCRUTIN_BENCH_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/scrutin_bench_pages``)
-names the database (and its ``_ballotbox`` twin); ``SCRUTIN_REDIS_URL`` the cache, if any. The
+names the database (and its ``_ballotbox`` twin); ``SCRUTIN_BENCH_REDIS_URL`` (else
+``SCRUTIN_REDIS_URL``) the cache, if any. The
 data set is kept: a second run with the same shape reuses it (``--rebuild`` to start again).
 """
 
@@ -60,6 +61,8 @@ def _setup(var_dir: Path) -> None:
     os.environ.update({"SCRUTIN_DATABASE_URL": URL, "SCRUTIN_BALLOTBOX_DATABASE_URL": URL + "_ballotbox",
                        "DJANGO_SETTINGS_MODULE": "scrutin.platform.settings", "SCRUTIN_VAR_DIR": str(var_dir),
                        "SCRUTIN_HOSTS": "testserver", "SCRUTIN_CREDENTIAL_PEPPER": "bench-" + "0" * 58})  # fmt: skip
+    if os.environ.get("SCRUTIN_BENCH_REDIS_URL"):
+        os.environ["SCRUTIN_REDIS_URL"] = os.environ["SCRUTIN_BENCH_REDIS_URL"]
     os.environ.pop("SCRUTIN_TEST_DATABASE_URL", None)
     import django
 
