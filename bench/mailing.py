@@ -21,11 +21,11 @@ the sink has received 10 % and 100 % of the campaign (memory must stay flat), an
     .venv/bin/python bench/mailing.py --quick         # 3,000 electors
     .venv/bin/python bench/mailing.py --electors 50000 --database-url postgresql://…/scrutin_x
 
-The database is the embedded SQLite (a temporary folder) unless ``--database-url`` or
-``SCRUTIN_TEST_DATABASE_URL`` names a PostgreSQL server: with ``--database-url`` that database
-(and its ``_ballotbox`` twin) is dropped and re-created; with ``SCRUTIN_TEST_DATABASE_URL`` a
-database named ``<name>_bench_mailing`` on that server is. ``SCRUTIN_REDIS_URL``, when set, is
-used as in production (campaign lock and progress in Redis, the broker of ``--worker``).
+The database is the embedded SQLite (a temporary folder) unless ``--database-url`` (default
+``SCRUTIN_BENCH_DATABASE_URL``) or ``SCRUTIN_TEST_DATABASE_URL`` names a PostgreSQL server: with
+``--database-url`` that database (and its ``_ballotbox`` twin) is dropped and re-created; with
+``SCRUTIN_TEST_DATABASE_URL`` a database named ``<name>_bench_mailing`` on that server is.
+``SCRUTIN_BENCH_REDIS_URL`` (else ``SCRUTIN_REDIS_URL``), when set, is used as in production (campaign lock and progress in Redis, the broker of ``--worker``).
 """
 
 from __future__ import annotations
@@ -289,7 +289,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK:,} electors")
     parser.add_argument("--electors", type=int, default=None, help=f"default {FULL:,}")
-    parser.add_argument("--database-url", default=None, help="PostgreSQL (default: SQLite)")
+    parser.add_argument("--database-url", default=os.environ.get("SCRUTIN_BENCH_DATABASE_URL"),
+                        help="PostgreSQL (default: SCRUTIN_BENCH_DATABASE_URL, else SQLite)")  # fmt: skip
     parser.add_argument("--worker", action="store_true", help="send from a real Celery worker")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -319,6 +320,8 @@ def measure(args: argparse.Namespace, count: int, folder: Path, sink: Sink, port
         "SCRUTIN_FROM_EMAIL": "elections@exemple.fr", "SCRUTIN_BOUNCE_ADDRESS": "retours@exemple.fr",
     })  # fmt: skip
     os.environ.pop("SCRUTIN_DEBUG", None)
+    if os.environ.get("SCRUTIN_BENCH_REDIS_URL"):
+        os.environ["SCRUTIN_REDIS_URL"] = os.environ["SCRUTIN_BENCH_REDIS_URL"]
     if args.worker and not (
         default_url.startswith("postgres") and os.environ.get("SCRUTIN_REDIS_URL")
     ):
