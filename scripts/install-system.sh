@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Scrutin needs (Debian). Idempotent: does nothing when all are present.
-# libsodium: ristretto255 and Ed25519; chromium: end-to-end tests and browser benchmarks;
+# libsodium: ristretto255 and Ed25519; libssl3 (libcrypto.so.3, OpenSSL 3): P-256 point arithmetic
+# (Debian 13 names it libssl3t64, accepted as well); chromium: end-to-end tests and browser benchmarks;
 # postgresql-client: psql/pg_isready for CI and benchmarks; nodejs/npm: the browser crypto bundle;
 # poppler-utils: pdftoppm, to look at the procès-verbal golden file (docs/fr/proces-verbal.md);
 # firefox-esr, webkit2gtk-driver (WebKitWebDriver and WebKitGTK's MiniBrowser) and xvfb (WebKitGTK
@@ -9,9 +10,11 @@
 # espeak-ng: the voting machine's spoken prompts, synthesised at preparation (RT 61–64).
 set -euo pipefail
 need=()
-for pkg in libsodium23 chromium firefox-esr webkit2gtk-driver xvfb postgresql-client nodejs npm \
+for pkg in libsodium23 libssl3 chromium firefox-esr webkit2gtk-driver xvfb postgresql-client nodejs npm \
            fonts-dejavu-core poppler-utils iproute2 espeak-ng; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+  dpkg -s "$pkg" >/dev/null 2>&1 && continue
+  [ "$pkg" = libssl3 ] && dpkg -s libssl3t64 >/dev/null 2>&1 && continue
+  need+=("$pkg")
 done
 # Debian's npm package is not needed when a node with npm is already on the PATH.
 if command -v npm >/dev/null 2>&1; then

@@ -5,8 +5,9 @@ This module and :mod:`scrutin.crypto.encoding` form the *shared layer*: the only
 
 * :class:`Ristretto255` (RFC 9496) through libsodium (``pysodium``): elements are their canonical
   32-byte encodings, since every libsodium call takes and returns encodings.
-* :class:`P256` (NIST P-256 / secp256r1) through pycryptodome's C point arithmetic: elements are
-  ``EccPoint`` objects; the wire encoding is the uncompressed SEC 1 form ``04 || X || Y``.
+* :class:`P256` (NIST P-256 / secp256r1) through OpenSSL's libcrypto
+  (:mod:`scrutin.crypto.p256_openssl`): elements are their wire encodings, the uncompressed
+  SEC 1 form ``04 || X || Y``.
 
 No field or curve arithmetic is written here: this module only validates encodings, converts
 scalars and handles the identity element explicitly (libsodium refuses to encode it as a
@@ -21,8 +22,9 @@ from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 import pysodium
-from Crypto.PublicKey import ECC
-from Crypto.PublicKey._point import EccPoint
+
+from scrutin.crypto.p256_openssl import IDENTITY as _P256_IDENTITY
+from scrutin.crypto.p256_openssl import OpenSSLP256
 
 E = TypeVar("E")
 
@@ -82,6 +84,19 @@ class Group(ABC, Generic[E]):
 
     @abstractmethod
     def equal(self, a: E, b: E) -> bool: ...
+
+    def base_double_mul(self, k1: int, k2: int, b: E) -> E:
+        """``k1·B + k2·b`` for scalars taken modulo the order (negative ones allowed).
+
+        For proof *verification* only: the scalars and points are public, so an implementation
+        may use a variable-time algorithm. Secret scalars go through :meth:`base_mul` and
+        :meth:`mul` only. Default: one base and one variable-base multiplication.
+        """
+        return self.add(self.base_mul(k1 % self.order), self.mul(b, k2 % self.order))
+
+    def double_mul(self, k1: int, a: E, k2: int, b: E) -> E:
+        """``k1·a + k2·b`` for scalars taken modulo the order; public data only, as above."""
+        return self.add(self.mul(a, k1 % self.order), self.mul(b, k2 % self.order))
 
     def random_scalar(self) -> int:
         """A uniform non-zero scalar from the operating system's CSPRNG."""
@@ -179,8 +194,12 @@ class Ristretto255(Group[bytes]):
         return a == b
 
 
-class P256(Group[EccPoint]):
-    """NIST P-256 with pycryptodome; wire encoding ``04 || X || Y`` (65 bytes)."""
+class P256(Group[bytes]):
+    """NIST P-256 with OpenSSL's libcrypto; elements are their encodings ``04 || X || Y``.
+
+    The identity is 65 zero bytes (docs/protocol.md §2.2). Every element held here is canonical
+    (validated on decode or produced by OpenSSL), so byte equality is group equality.
+    """
 
     name = "P-256"
     order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -188,30 +207,24 @@ class P256(Group[EccPoint]):
     _field = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
 
     def __init__(self) -> None:
-        # pycryptodome's curve object carries the generator with its precomputed fixed-base
-        # table (about 6× faster than a generic point); fall back to the generic point.
-        curves = getattr(ECC, "_curves", {})
-        gen: EccPoint = (
-            curves["P-256"].G if "P-256" in curves else ECC.EccKey(curve="P-256", d=1).pointQ
-        )
-        self._generator = gen
-        self._identity = gen.point_at_infinity()
+        self._ossl = OpenSSLP256()
+        self._generator = self._ossl.base_mul(1)
 
-    def identity(self) -> EccPoint:
-        return self._identity
+    def identity(self) -> bytes:
+        return _P256_IDENTITY
 
-    def generator(self) -> EccPoint:
+    def generator(self) -> bytes:
         return self._generator
 
-    def is_identity(self, a: EccPoint) -> bool:
-        return bool(a.is_point_at_infinity())
+    def is_identity(self, a: bytes) -> bool:
+        return a == _P256_IDENTITY
 
-    def decode(self, data: bytes, *, allow_identity: bool = False) -> EccPoint:
+    def decode(self, data: bytes, *, allow_identity: bool = False) -> bytes:
         if not isinstance(data, bytes) or len(data) != 65:
             raise InvalidElement("a P-256 element is exactly 65 bytes (04 || X || Y)")
-        if data == bytes(65):
+        if data == _P256_IDENTITY:
             if allow_identity:
-                return self._identity
+                return data
             raise InvalidElement("the identity element is not allowed here")
         if data[0] != 4:
             raise InvalidElement("a P-256 element starts with the byte 04")
@@ -219,36 +232,44 @@ class P256(Group[EccPoint]):
         y = int.from_bytes(data[33:], "big")
         if x >= self._field or y >= self._field:
             raise InvalidElement("P-256 coordinate not reduced modulo p")
-        try:
-            # pycryptodome checks the curve equation; P-256 has cofactor 1.
-            return EccPoint(x, y, "P-256")
-        except ValueError as exc:
-            raise InvalidElement("not a point of P-256") from exc
+        # OpenSSL checks the curve equation (EC_POINT_oct2point); P-256 has cofactor 1.
+        if not self._ossl.is_valid(data):
+            raise InvalidElement("not a point of P-256")
+        return data
 
-    def encode(self, a: EccPoint) -> bytes:
-        if a.is_point_at_infinity():
-            return bytes(65)
-        x, y = a.xy
-        return b"\x04" + int(x).to_bytes(32, "big") + int(y).to_bytes(32, "big")
+    def encode(self, a: bytes) -> bytes:
+        return a
 
-    def add(self, a: EccPoint, b: EccPoint) -> EccPoint:
-        return a + b
+    def add(self, a: bytes, b: bytes) -> bytes:
+        if a == _P256_IDENTITY:
+            return b
+        if b == _P256_IDENTITY:
+            return a
+        return self._ossl.add(a, b)
 
-    def sub(self, a: EccPoint, b: EccPoint) -> EccPoint:
-        return a + (-b)
+    def sub(self, a: bytes, b: bytes) -> bytes:
+        if b == _P256_IDENTITY:
+            return a
+        return self._ossl.sub(a, b)
 
-    def mul(self, a: EccPoint, k: int) -> EccPoint:
+    def mul(self, a: bytes, k: int) -> bytes:
+        if k == 0 or a == _P256_IDENTITY:
+            return _P256_IDENTITY
+        return self._ossl.mul(a, k % self.order)
+
+    def base_mul(self, k: int) -> bytes:
         if k == 0:
-            return self._identity
-        return a * k
+            return _P256_IDENTITY
+        return self._ossl.base_mul(k % self.order)
 
-    def base_mul(self, k: int) -> EccPoint:
-        if k == 0:
-            return self._identity
-        return self._generator * k
+    def base_double_mul(self, k1: int, k2: int, b: bytes) -> bytes:
+        return self._ossl.base_double_mul(k1 % self.order, k2 % self.order, b)
 
-    def equal(self, a: EccPoint, b: EccPoint) -> bool:
-        return bool(a == b)
+    def double_mul(self, k1: int, a: bytes, k2: int, b: bytes) -> bytes:
+        return self._ossl.double_mul(k1 % self.order, a, k2 % self.order, b)
+
+    def equal(self, a: bytes, b: bytes) -> bool:
+        return a == b
 
 
 _GROUPS: dict[str, Group[Any]] = {}
