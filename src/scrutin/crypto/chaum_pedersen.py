@@ -46,7 +46,7 @@ def prove_knowledge(
 def verify_knowledge(
     group: Group[E], ceremony: bytes, trustee: str, commitment: E, proof: CompactProof
 ) -> bool:
-    r = group.sub(group.base_mul(proof.response), group.mul(commitment, proof.challenge))
+    r = group.base_double_mul(proof.response, -proof.challenge, commitment)
     return _pok_challenge(group, ceremony, trustee, commitment, r) == proof.challenge
 
 
@@ -83,6 +83,7 @@ def verify_decryption(
     group: Group[E], ctx: DecryptionContext, key: E, alpha: E, share: E, proof: CompactProof
 ) -> bool:
     c, s = proof.challenge, proof.response
-    a = group.sub(group.base_mul(s), group.mul(key, c))
-    a2 = group.sub(group.mul(alpha, s), group.mul(share, c))
+    # Public data only: the double multiplications may be variable-time (group.py).
+    a = group.base_double_mul(s, -c, key)
+    a2 = group.double_mul(s, alpha, -c, share)
     return _dec_challenge(group, ctx, key, alpha, share, a, a2) == c

@@ -1,7 +1,8 @@
 """The prime-order group interface and its two implementations (see docs/protocol.md §2).
 
 This module and :mod:`scrutin.crypto.encoding` form the *shared layer*: the only parts of
-``scrutin.crypto`` that the independent verifier (:mod:`scrutin.verify`) may import.
+``scrutin.crypto`` that the independent verifier (:mod:`scrutin.verify`) may import
+(:mod:`scrutin.crypto.p256_openssl` is this module's P-256 backend, part of the layer).
 
 * :class:`Ristretto255` (RFC 9496) through libsodium (``pysodium``): elements are their canonical
   32-byte encodings, since every libsodium call takes and returns encodings.

@@ -131,9 +131,10 @@ def verify_disjunctive(
     y = ctx.public_key
     t = _transcript(group, ctx, ct, n)
     for v, c, s in zip(values, proof.challenges, proof.responses, strict=True):
-        a = group.sub(group.base_mul(s), group.mul(ct.alpha, c))
+        # Public data only: the double multiplications may be variable-time (group.py).
+        a = group.base_double_mul(s, -c, ct.alpha)
         shifted = group.sub(ct.beta, group.small_multiple(v))
-        b = group.sub(group.mul(y, s), group.mul(shifted, c))
+        b = group.double_mul(s, y, -c, shifted)
         t.u32_item(v)
         t.bytes_item(group.encode(a))
         t.bytes_item(group.encode(b))

@@ -1,6 +1,8 @@
 """The verification equations, written independently of ``scrutin.crypto.proofs``.
 
-See docs/protocol.md §6 (disjunctive proofs), §9 (Schnorr), §10 (Chaum–Pedersen).
+See docs/protocol.md §6 (disjunctive proofs), §9 (Schnorr), §10 (Chaum–Pedersen). Commitments
+such as ``s·B − c·α`` are computed as one double multiplication ``s·B + (−c)·α`` of the shared
+group layer: all inputs are public, so it may be variable-time.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ def disjunctive_ok(
     t.bytes_item(g.encode(y)).bytes_item(g.encode(alpha)).bytes_item(g.encode(beta))
     t.u32_item(len(values))
     for v, c, s in zip(values, challenges, responses, strict=True):
-        a = g.sub(g.base_mul(s), g.mul(alpha, c))
-        b = g.sub(g.mul(y, s), g.mul(g.sub(beta, g.small_multiple(v)), c))
+        a = g.base_double_mul(s, -c, alpha)
+        b = g.double_mul(s, y, -c, g.sub(beta, g.small_multiple(v)))
         t.u32_item(v).bytes_item(g.encode(a)).bytes_item(g.encode(b))
     return t.challenge(g.order) == sum(challenges) % g.order
 
@@ -38,7 +40,7 @@ def disjunctive_ok(
 def schnorr_ok(
     g: Group[Any], ceremony: bytes, trustee: str, commitment: Any, c: int, s: int
 ) -> bool:
-    r = g.sub(g.base_mul(s), g.mul(commitment, c))
+    r = g.base_double_mul(s, -c, commitment)
     t = Transcript("scrutin/v1/keygen/pok").text_item(g.name).bytes_item(ceremony)
     t.text_item(trustee).bytes_item(g.encode(commitment)).bytes_item(g.encode(r))
     return t.challenge(g.order) == c
@@ -56,8 +58,8 @@ def decryption_ok(
     c: int,
     s: int,
 ) -> bool:
-    a = g.sub(g.base_mul(s), g.mul(key, c))
-    a2 = g.sub(g.mul(alpha, s), g.mul(share, c))
+    a = g.base_double_mul(s, -c, key)
+    a2 = g.double_mul(s, alpha, -c, share)
     t = Transcript("scrutin/v1/decryption").text_item(g.name).bytes_item(election)
     t.u32_item(question).u32_item(index).text_item(trustee)
     for p in (key, alpha, share, a, a2):
