@@ -6,7 +6,11 @@ For each group, measured in the same run:
   multiplications its equations need (base and variable-base counted separately, timed here);
 * browser encryption (bench/crypto_browser.py, when present);
 * tally of an urn: homomorphic aggregation, threshold decryption with proofs (president + 2 of 3
-  assessors), verification of the decryption proofs and counts.
+  assessors), verification of the decryption proofs and counts;
+* P-256 backends (issue 15): per-operation cost of OpenSSL's libcrypto (the group's backend) and
+  of pycryptodome (the previous one), conversions between representations included, with the
+  ratio of each to the other; and the P-256 / ristretto255 ratio of reference ballot
+  verification, the two groups' runs interleaved.
 
 The urn's ciphertexts for the tally figure are real ElGamal encryptions produced cheaply by
 chaining additions (their ballot proofs are not needed to time the tally); full-record
@@ -62,8 +66,7 @@ def minimal_ops(params: ElectionParameters) -> tuple[int, int]:
     return base, var
 
 
-def bench_group(name: str, quick: bool, urn: int) -> None:
-    g = get_group(name)
+def reference_election(name: str) -> tuple[Ceremony, dict[str, Any], Any, ElectionParameters]:
     ceremony = Ceremony(
         "bench", name, TrusteeId("president"), tuple(TrusteeId(f"a{i}") for i in (1, 2, 3)), 2
     )
@@ -77,8 +80,37 @@ def bench_group(name: str, quick: bool, urn: int) -> None:
         "00" * 32,
         make_questions(REFERENCE_QUESTIONS),
     )
+    return ceremony, trustees, shares, params
+
+
+SELECTION = [[1] * 6 + [0] * 6, [1] * 15 + [0] * 15]
+
+
+def bench_group_ratio(quick: bool, rounds: int = 6) -> None:
+    """Reference ballot verification (scrutin.verify), P-256 ÷ ristretto255, interleaved rounds."""
+    checks = {}
+    for name in GROUP_NAMES:
+        params = reference_election(name)[3]
+        doc = ballot_to_json(get_group(name), encrypt_ballot(params, SELECTION))
+        e = read_election(params.to_json())
+        y = e.public_key()
+        checks[name] = lambda e=e, y=y, doc=doc: check_ballot(e, y, doc)
+    best = dict.fromkeys(GROUP_NAMES, float("inf"))
+    for _ in range(rounds):
+        for name in GROUP_NAMES:
+            best[name] = min(best[name], per_call(checks[name], 0.5 if quick else 2.0))
+    r, p = best["ristretto255"], best["P-256"]
+    print(f"\n== reference ballot verification, {rounds} interleaved rounds (min of batches)")
+    print(
+        f"ristretto255 {r * 1e3:.1f} ms, P-256 {p * 1e3:.1f} ms: P-256 / ristretto255 = {p / r:.2f} (goal ≤ 1.3)"
+    )
+
+
+def bench_group(name: str, quick: bool, urn: int) -> None:
+    g = get_group(name)
+    ceremony, trustees, shares, params = reference_election(name)
     window = 1.0 if quick else 5.0
-    selection = [[1] * 6 + [0] * 6, [1] * 15 + [0] * 15]
+    selection = SELECTION
     enc = per_call(lambda: encrypt_ballot(params, selection), window)
     doc = ballot_to_json(g, encrypt_ballot(params, selection))
     ver = per_call(lambda: check_ballot_json(params, doc), window)
@@ -173,6 +205,54 @@ def bench_group(name: str, quick: bool, urn: int) -> None:
     )
 
 
+def bench_p256_backends(quick: bool) -> None:
+    """Per-operation cost, P-256: OpenSSL (bytes in, bytes out) vs pycryptodome (EccPoint)."""
+    try:
+        from Crypto.PublicKey import ECC
+        from Crypto.PublicKey._point import EccPoint
+    except ImportError:
+        print("\n== P-256 backends: pycryptodome not installed, comparison skipped")
+        return
+    g = get_group("P-256")
+    window = 0.3 if quick else 1.0
+    k1, k2 = g.random_scalar(), g.random_scalar()
+    a_bytes, b_bytes = g.base_mul(g.random_scalar()), g.base_mul(g.random_scalar())
+    # The curve object's generator carries pycryptodome's fixed-base table, as the old backend used.
+    curves = getattr(ECC, "_curves", {})
+    gen = curves["P-256"].G if "P-256" in curves else ECC.EccKey(curve="P-256", d=1).pointQ
+
+    def decode(data: bytes) -> Any:
+        return EccPoint(
+            int.from_bytes(data[1:33], "big"), int.from_bytes(data[33:], "big"), "P-256"
+        )
+
+    def encode(p: Any) -> bytes:
+        x, y = p.xy
+        return b"\x04" + int(x).to_bytes(32, "big") + int(y).to_bytes(32, "big")
+
+    a, b = decode(a_bytes), decode(b_bytes)
+    rows = [
+        ("variable-base k·P", lambda: g.mul(a_bytes, k1), lambda: a * k1),
+        ("fixed-base k·G", lambda: g.base_mul(k1), lambda: gen * k1),
+        ("k1·G + k2·Q", lambda: g.base_double_mul(k1, k2, b_bytes), lambda: gen * k1 + b * k2),
+        ("k1·P + k2·Q", lambda: g.double_mul(k1, a_bytes, k2, b_bytes), lambda: a * k1 + b * k2),
+        ("addition", lambda: g.add(a_bytes, b_bytes), lambda: a + b),
+        ("decode with validation", lambda: g.decode(a_bytes), lambda: decode(a_bytes)),
+        ("encode", lambda: g.encode(a_bytes), lambda: encode(a)),
+        (
+            "k·P from and to bytes",
+            lambda: g.mul(a_bytes, k1),
+            lambda: encode(decode(a_bytes) * k1),
+        ),
+    ]
+    print("\n== P-256 backends (µs per operation, min of batches; pycryptodome / OpenSSL)")
+    for label, ossl, pycd in rows:
+        t_o, t_p = per_call(ossl, window), per_call(pycd, window)
+        print(
+            f"  {label:24s} OpenSSL {t_o * 1e6:7.1f}  pycryptodome {t_p * 1e6:7.1f}  ×{t_p / t_o:.1f}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short run")
@@ -181,6 +261,8 @@ def main() -> int:
     urn = args.urn or (2_000 if args.quick else 50_000)
     for name in GROUP_NAMES:
         bench_group(name, args.quick, urn)
+    bench_group_ratio(args.quick)
+    bench_p256_backends(args.quick)
     return 0
 
 

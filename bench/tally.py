@@ -25,7 +25,7 @@ candidates as seats; urn sizes follow a Zipf-like law (a few large urns, many sm
 (b) Full independent re-verification of ballot proofs by `scrutin verify`'s ballot checker
     (`scrutin.verify.ballots.check_ballots`, every core) on a sample of real proof-carrying ballots
     drawn from the national mix (urns drawn in proportion to their size), interleaved with the
-    libsodium (P-256: pycryptodome) op-count floor of the same ballots (docs/protocol.md §13,
+    libsodium (P-256: OpenSSL) op-count floor of the same ballots (docs/protocol.md §13,
     counted as bench/crypto.py does) run on the same cores; prints the ratio and the time
     extrapolated to every ballot.
 """
@@ -77,7 +77,7 @@ TURNOUT = 0.15
 ZIPF = 0.8  # 600 urns, 300,000 ballots: the largest urn has about 22,000 ballots
 CCIT_ONLY = 0.15
 BLANK = 0.04
-LIBRARY = {"ristretto255": "libsodium", "P-256": "pycryptodome"}
+LIBRARY = {"ristretto255": "libsodium", "P-256": "OpenSSL"}
 
 
 class BenchFailure(RuntimeError):
