@@ -31,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "material",
     "mailing",
     "resend",
+    "data",
 ]
 
 
