@@ -21,7 +21,8 @@ def release_bundle(
     manifeste des empreintes de chaque fichier installé."""
     import nacl.signing
 
-    from scrutin.machine.release import ReleaseError, build_bundle
+    from scrutin.machine.release import build_bundle
+    from scrutin.release.wheel import ReleaseError
 
     try:
         key = nacl.signing.SigningKey(bytes.fromhex(signing_key.read_text().strip()))

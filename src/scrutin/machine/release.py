@@ -14,13 +14,8 @@ launcher, ``--no-compile`` at installation): a ``.pyc`` that appears is an added
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
-import subprocess
-import sys
-import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +25,12 @@ import nacl.signing
 from scrutin.crypto.encoding import canonical_json
 from scrutin.machine.core.selftest import RELEASE_FORMAT, release_manifest
 from scrutin.record.writer import file_digest
+from scrutin.release.wheel import MAX_MEMBER_BYTES, ReleaseError, build_wheel, wheel_files
 from scrutin.verify.seals import differences, files_digest
 
 MANIFEST = "manifeste.json"
 INSTALLER = "installer.sh"
 LOCK = "requirements.lock"
-MAX_WHEEL_MEMBERS = 5_000
-MAX_MEMBER_BYTES = 50_000_000
 
 INSTALL_SCRIPT = """#!/bin/sh
 # Installe la version agréée de la machine à voter dans DOSSIER (par défaut /opt/scrutin).
@@ -60,65 +54,6 @@ LANCEUR
 chmod 755 "$target/bin/scrutin-machine"
 echo "Installé dans $target. Lancez : $target/bin/scrutin-machine control --manifeste $target/manifeste.json ..."
 """
-
-
-class ReleaseError(RuntimeError):
-    """The bundle cannot be built or does not check; the message is French."""
-
-
-def wheel_files(wheel: Path) -> dict[str, str]:
-    """``{path under scrutin/: SHA-256}`` of what the wheel installs into the package."""
-    files: dict[str, str] = {}
-    try:
-        with zipfile.ZipFile(wheel) as z:
-            members = [i for i in z.infolist() if not i.is_dir()]
-            if len(members) > MAX_WHEEL_MEMBERS:
-                raise ReleaseError(f"{wheel.name} : trop de fichiers ({len(members)}).")
-            for info in members:
-                if not info.filename.startswith("scrutin/"):
-                    continue
-                if info.file_size > MAX_MEMBER_BYTES:
-                    raise ReleaseError(f"{wheel.name} : {info.filename} trop grand.")
-                h = hashlib.sha256()
-                with z.open(info) as f:
-                    while block := f.read(1 << 20):
-                        h.update(block)
-                files[info.filename.removeprefix("scrutin/")] = h.hexdigest()
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise ReleaseError(f"{wheel.name} illisible ({exc}).") from exc
-    return files
-
-
-def build_wheel(source: Path, out: Path) -> Path:
-    if not (source / "pyproject.toml").is_file():
-        raise ReleaseError(
-            f"{source} n'est pas un dossier source de Scrutin (pyproject.toml absent)."
-        )
-    with tempfile.TemporaryDirectory() as tmp:
-        # built from a clean copy: no build/ or egg-info left in the source tree, no stray file
-        tree = Path(tmp) / "source"
-        shutil.copytree(
-            source, tree,
-            ignore=lambda d, names: [
-                n for n in names
-                if n in {".git", ".venv", "node_modules", "var", "build", "dist", "tests", "bench"}
-                or n.endswith((".egg-info", ".pyc")) or n == "__pycache__"
-            ],
-        )  # fmt: skip
-        wheels_dir = Path(tmp) / "dist"
-        uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
-        if Path(uv).exists():
-            command = [uv, "build", "--wheel", "--out-dir", str(wheels_dir), str(tree)]
-        else:
-            command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(wheels_dir),
-                       str(tree)]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-        wheels = sorted(wheels_dir.glob("scrutin-*.whl"))
-        if done.returncode != 0 or len(wheels) != 1:
-            raise ReleaseError(f"construction du paquet impossible : {done.stderr[-500:]}")
-        target = out / wheels[0].name
-        shutil.copyfile(wheels[0], target)
-    return target
 
 
 def build_bundle(
