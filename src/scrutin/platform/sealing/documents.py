@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,23 @@ def code_files(root: Path | None = None) -> dict[str, str]:
     return _tree_files(root or package_root())
 
 
+def package_version() -> str:
+    """The version of the installed ``scrutin`` distribution (empty if it is not installed)."""
+    try:
+        return metadata.version("scrutin")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def code_block(root: Path | None = None) -> dict[str, Any]:
+    """The ``code`` block of a platform seal: every file of the package under ``root`` (default:
+    the installed package) with its SHA-256, and their overall digest. ``scrutin release check``
+    compares a rebuilt release with it (CCTP 4.2.2.4)."""
+    files = code_files(root)
+    return {"package": "scrutin", "version": package_version(), "files": files,
+            "sha256": digest_of(files)}  # fmt: skip
+
+
 def collected_root() -> Path | None:
     """``STATIC_ROOT`` if ``collectstatic`` has put files in it: what the web server serves."""
     from django.conf import settings
@@ -109,6 +127,14 @@ def asset_files() -> dict[str, str]:
                     h.update(block)
             files[name] = h.hexdigest()
     return dict(sorted(files.items()))
+
+
+def assets_block() -> dict[str, Any]:
+    """The ``assets`` block of a platform seal: every served static asset with its SHA-256."""
+    from django.conf import settings
+
+    assets = asset_files()
+    return {"base_url": settings.STATIC_URL, "files": assets, "sha256": digest_of(assets)}
 
 
 def digest_of(files: dict[str, str]) -> str:

@@ -23,7 +23,6 @@ import os
 import time
 from collections.abc import Iterable
 from datetime import datetime
-from importlib import metadata
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -266,15 +265,13 @@ def seal_platform(*, user: Any = None) -> PlatformSeal:
             raise SealingError("Aucune urne n'est scellée : il n'y a rien à ouvrir au vote.")
         previous = latest_platform_seal()
         sequence = previous.sequence + 1 if previous else 1
-        code, assets = docs.code_files(), docs.asset_files()
+        code, assets = docs.code_block(), docs.assets_block()
         now = timezone.now()
         document, fp = docs.signed({
             "format": docs.PLATFORM_SEAL, "sequence": sequence,
             "previous": previous.fingerprint if previous else None,
-            "code": {"package": "scrutin", "version": _version(), "files": code,
-                     "sha256": docs.digest_of(code)},
-            "assets": {"base_url": settings.STATIC_URL, "files": assets,
-                       "sha256": docs.digest_of(assets)},
+            "code": code,
+            "assets": assets,
             "urns": dict(sorted(seals.items())), "sealed_at": docs.iso(now),
         })  # fmt: skip
         seal = PlatformSeal.objects.create(sequence=sequence, document=document, fingerprint=fp,
@@ -283,13 +280,6 @@ def seal_platform(*, user: Any = None) -> PlatformSeal:
                      data={"seal": fp, "sequence": sequence, "code_sha256": document["code"]["sha256"],
                            "assets_sha256": document["assets"]["sha256"], "urns": len(seals)})  # fmt: skip
         return seal
-
-
-def _version() -> str:
-    try:
-        return metadata.version("scrutin")
-    except metadata.PackageNotFoundError:
-        return ""
 
 
 def unseal_platform(*, user: Any, reference: str, reason: str) -> PlatformSeal:
