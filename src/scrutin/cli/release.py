@@ -35,7 +35,7 @@ def seal(
         typer.Option(
             "--node-modules",
             help="Paquets JavaScript figés (npm ci) pour reconstruire "
-            "les modules navigateur ; par défaut SOURCE/node_modules.",
+            "les modules navigateur ; par défaut, ceux du dépôt s'il y en a.",
         ),
     ] = None,
 ) -> None:

@@ -216,9 +216,19 @@ def _manifest(folder: Path, public_key: str, outcome: Outcome) -> dict[str, Any]
         for part in ("sources", "wheel", "browser", "code"):
             if not isinstance(doc[part], dict):
                 raise ValueError(part)
-    except (OSError, ValueError, KeyError) as exc:
+        names = [doc["sources"]["file"], doc["wheel"]["file"]]
+        names += [entry["file"] for entry in doc["browser"].values()]
+        hexes = [doc["sources"]["sha256"], doc["wheel"]["sha256"], doc["code"]["sha256"]]
+        hexes += [entry["sha256"] for entry in doc["browser"].values()]
+        hexes += list(doc["code"]["files"].values())
+        if not all(isinstance(n, str) and n and ".." not in Path(n).parts for n in names):
+            raise ValueError("file")
+        if not all(isinstance(h, str) and len(h) == 64 for h in hexes):
+            raise ValueError("sha256")
+        int(doc["source_date_epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
         outcome.unreadable = True
-        outcome.add(False, MANIFEST, f"absent, illisible ou d'un autre format ({exc})")
+        outcome.add(False, MANIFEST, "absent, illisible ou d'un autre format")
         return None
     label = "Signature de l'éditeur"
     if doc.get("publisher_key") != public_key:
@@ -243,7 +253,7 @@ def _artefacts(folder: Path, doc: dict[str, Any], outcome: Outcome) -> bool:
     problems = []
     for name, sha in expected.items():
         path = folder / name
-        if not path.is_file() or ".." in Path(name).parts:
+        if not path.is_file():
             problems.append(f"{name} absent")
         elif file_digest(path) != sha:
             problems.append(f"{name} modifié (empreinte différente de celle signée)")
