@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 data_app = typer.Typer(
-    help="Données personnelles en fin d'élection : restitution aux CCI.", no_args_is_help=True
+    help="Données personnelles en fin d'élection : restitution aux CCI et destruction.",
+    no_args_is_help=True,
 )
 
 
@@ -45,6 +46,45 @@ def return_command(
         f"{voters} émargement(s), {counts['journal_entries']} entrée(s) du journal."
     )
     typer.echo(f"Empreinte SHA-256 de l'archive : {done.sha256}")
+
+
+@data_app.command("destroy")
+def destroy_command(
+    cci: Annotated[str, typer.Option("--cci", help="Code de la CCI (trois caractères).")],
+    override: Annotated[
+        str | None,
+        typer.Option(
+            "--override",
+            help="Motif de la décision qui autorise la destruction avant la fin du délai de "
+            "recours (inscrit au journal et sur le certificat).",
+        ),
+    ] = None,
+) -> None:
+    """Détruit les données personnelles d'une CCI après le délai de recours (CCTP 4.2.3) :
+    électeurs, émargements, identifiants, envois, demandes de renvoi, contacts de l'assistance,
+    fichiers déposés et listes produites. Garde le registre public, les scellements, les
+    résultats et les procès-verbaux. Écrit un certificat de destruction signé."""
+    _django()
+    from scrutin.platform.personaldata.destruction import DestructionRefused, destroy
+    from scrutin.platform.personaldata.restitution import UnknownCci
+
+    try:
+        done = destroy(cci, override=override)
+    except UnknownCci:
+        typer.echo(f"CCI {cci!r} inconnue : rien n'est détruit.", err=True)
+        raise typer.Exit(2) from None
+    except DestructionRefused as exc:
+        typer.echo(f"Destruction refusée. {exc}", err=True)
+        raise typer.Exit(1) from None
+    rows = sum(done.certificate["tables"].values())
+    files = sum(done.certificate["folders"].values())
+    typer.echo(f"Données personnelles de la CCI {cci} détruites : {rows} ligne(s), {files} "
+               f"fichier(s).")  # fmt: skip
+    typer.echo(f"Certificat de destruction signé : {done.path}")
+    if done.outside:
+        typer.echo("Fichiers hors des dossiers de la plate-forme, à détruire par l'exploitant :")
+        for path in done.outside:
+            typer.echo(f"  {path}")
 
 
 @data_app.command("check-return")
