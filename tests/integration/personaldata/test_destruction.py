@@ -199,3 +199,37 @@ def test_cctp_4_2_3_nothing_is_destroyed_while_an_urn_is_voting(
     with pytest.raises(DestructionRefused, match="011-C"):
         destroy("011", override="essai")
     assert Elector.objects.count() == 20
+
+
+def test_cctp_4_2_3_a_refused_electors_file_is_destroyed_with_its_cci(
+    tmp_path: Path, settings: Any
+) -> None:
+    from scrutin.platform.electoral import imports
+    from scrutin.platform.electoral.annex7 import generate
+    from scrutin.platform.electoral.annex7.electors import COLUMNS
+
+    from ..tally.conftest import AIN
+
+    settings.VAR_DIR = tmp_path / "var"
+    settings.VAR_DIR.mkdir()
+    path = tmp_path / "structure.csv"
+    generate.write_csv(path, generate.STRUCTURE_HEADER, generate.structure_rows([AIN]))
+    imports.import_structure(
+        ImportRun.objects.create(kind="structure", filename="s", path=str(path))
+    )
+    rows = list(generate.elector_rows("011", [("C", "")], 5))
+    rows[1][COLUMNS.index("NOM D'USAGE")] = "DUPONTEL-REFUSE" * 4  # too long: quoted in the report
+    rows[2][COLUMNS.index("NUMERO SIREN")] = "12"  # blocking
+    path = tmp_path / "refuse.csv"
+    generate.write_csv(path, generate.ELECTORS_HEADER, rows)
+    run = imports.import_electors(
+        ImportRun.objects.create(kind="electors", filename="r", path=str(path))
+    )
+    assert run.status == ImportRun.Status.REJECTED and run.cci_id == "011"
+    ImportRun.objects.filter(pk=run.pk).update(cci=None)  # as refused before runs kept their CCI
+    pattern = re.compile("DUPONTEL-REFUSE")
+    assert _found_in_databases(pattern)
+    done = destroy("011", override="essai de destruction")
+    assert done.outside == [str(path.resolve())]
+    assert _found_in_databases(pattern) == []
+    assert done.certificate["tables"]["electoral.ImportIssue"] >= 2

@@ -383,5 +383,7 @@ def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportR
             refresh_fingerprints(urns.values())  # what the control list and the seal read
     except _Rollback:
         summary = {}
+        if cci_code in index:  # a refused file still belongs to its CCI (its findings quote it)
+            run.cci_id = cci_code
     run.sha256 = digest.hexdigest() if report.rows else file_digest(path)
     return finish(run, report, summary)

@@ -164,6 +164,16 @@ def _sweep_sms(cci_code: str, counts: dict[str, int]) -> None:
         counts[_label(path.parent) + " (lignes)"] = removed
 
 
+def _claim_refused_imports(cci: Cci) -> None:
+    """Electors files refused before their CCI was recorded on the run: the file names it."""
+    from ..electoral.imports import peek_cci
+
+    orphans = ImportRun.objects.filter(kind=ImportRun.Kind.ELECTORS, cci__isnull=True)
+    mine = [run.pk for run in orphans.exclude(path="").only("pk", "path")
+            if Path(run.path).is_file() and peek_cci(Path(run.path)) == cci.code]  # fmt: skip
+    ImportRun.objects.filter(pk__in=mine).update(cci=cci)
+
+
 def _delete_rows(cci: Cci, tables: dict[str, int], files: list[str]) -> None:
     from ..credentials.models import Credential, GenerationRun
     from ..documents.models import DocumentJob
@@ -196,6 +206,7 @@ def _delete_rows(cci: Cci, tables: dict[str, int], files: list[str]) -> None:
     files.extend(jobs.values_list("path", flat=True))
     gone("documents.DocumentJob", jobs.delete())
     gone("electoral.ElectorChange", ElectorChange.objects.filter(cci=cci).delete())
+    _claim_refused_imports(cci)
     gone("electoral.ImportIssue", ImportIssue.objects.filter(run__cci=cci).delete())
     runs_with_files = ImportRun.objects.filter(cci=cci).exclude(path="")
     files.extend(runs_with_files.values_list("path", flat=True))
