@@ -41,16 +41,49 @@ def free_port() -> int:
 
 
 def start(args: list[str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    """One machine process; its output goes to ``log`` (read when it fails to start)."""
+    """One machine process in its own process group (a gunicorn master and its workers); its
+    output goes to ``log`` (read when it fails to start)."""
     with log.open("wb") as out:
-        return subprocess.Popen([*SCRUTIN, *args], cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen([*SCRUTIN, *args], cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a live (not zombie) process is left in process group ``pgid``."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its ')'
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                return True
+    return False
+
+
+def kill_group(proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+    """Signal every process of ``proc``'s group at once, as a power cut would, and wait until
+    none is left. Killing a listed tree one process at a time raced with gunicorn's master,
+    which forks a new worker when one dies: an orphan worker kept serving the old port."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
+    proc.wait(timeout=20)
+    deadline = time.monotonic() + 20
+    while _group_alive(proc.pid):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"process group {proc.pid} survived signal {sig}")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        time.sleep(0.05)
 
 
 def stop(procs: list[subprocess.Popen[bytes]]) -> None:
     for proc in procs:
-        proc.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
     for proc in procs:
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        finally:
+            kill_group(proc)
 
 
 def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
@@ -160,22 +193,27 @@ def station(tmp_path: Path, package: dict[str, Any]) -> Iterator[dict[str, Any]]
                "--port", str(ports[0]), "--manifeste", "manifeste.json"]  # fmt: skip
     procs = [start(control, tmp_path, tmp_path / "controle.log")]
 
-    def power_cut_control(while_off: Callable[[], None] | None = None) -> None:
+    def terminal_args(n: int, port: int) -> list[str]:
+        return ["machine", "terminal", "--numero", str(n), "--cle-liaison", "interne/link.key",
+                "--port", str(port), "--controle", control_url]  # fmt: skip
+
+    def power_cut_control(
+        while_off: Callable[[], None] | None = None, *, terminals_too: bool = False
+    ) -> None:
         """SIGKILL every process of the control module at once, as a power cut would, then
         start it again on the same supports (RT 57, 68, 69); ``while_off`` runs in between
-        (a damaged medium)."""
-        for pid in reversed(process_tree(procs[0].pid)):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        procs[0].wait(timeout=20)
+        (a damaged medium). With ``terminals_too`` the voter terminals lose power as well and
+        start again on the same computers (same ports)."""
+        cut = [0, *terminals] if terminals_too else [0]
+        for i in cut:
+            kill_group(procs[i])
         if while_off is not None:
             while_off()
         procs[0] = start(control, tmp_path, tmp_path / "controle.log")
         wait_up(control_url + "/", procs[0])
-
-    def terminal_args(n: int, port: int) -> list[str]:
-        return ["machine", "terminal", "--numero", str(n), "--cle-liaison", "interne/link.key",
-                "--port", str(port), "--controle", control_url]  # fmt: skip
+        for n in cut[1:]:
+            procs[n] = start(terminal_args(n, ports[n]), tmp_path, tmp_path / f"terminal{n}.log")
+            wait_up(f"http://127.0.0.1:{ports[n]}/", procs[n])
 
     for n in terminals:
         procs.append(start(terminal_args(n, ports[n]), tmp_path, tmp_path / f"terminal{n}.log"))
@@ -183,11 +221,8 @@ def station(tmp_path: Path, package: dict[str, Any]) -> Iterator[dict[str, Any]]
     def replace_terminal(n: int) -> str:
         """Terminal ``n`` breaks down (every process killed) and a spare computer takes its
         place with the same number, on another port; returns the new terminal's address."""
-        for pid in reversed(process_tree(procs[n].pid)):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        procs[n].wait(timeout=20)
-        port = free_port()
+        kill_group(procs[n])
+        port = ports[n] = free_port()
         procs[n] = start(terminal_args(n, port), tmp_path, tmp_path / f"terminal{n}-bis.log")
         wait_up(f"http://127.0.0.1:{port}/", procs[n])
         return f"http://127.0.0.1:{port}"

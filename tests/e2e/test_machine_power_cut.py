@@ -1,8 +1,9 @@
 """Power cuts of the control module during the vote (RT 57, 65, 68, 69), with the real processes.
 
 Each round, a voter confirms their vote on the terminal while every process of the control module
-is killed with SIGKILL at a random instant (before, during or after the storage), then started
-again on the same supports. After every restart: each vote the voter was told was recorded is
+(and, every other round on average, of the voter terminal too: the whole bureau) is killed with
+SIGKILL at a random instant (before, during or after the storage), then started again on the same
+supports. After every restart: each vote the voter was told was recorded is
 stored; at most the one interrupted vote is stored without the voter having been told, and the
 control page says whether it was (RT 68); the terminal shows nothing of the choice (RT 65); the
 counters equal the stored ballots (RT 69). At the end the two-key tally's record passes
@@ -59,7 +60,7 @@ def test_rt_57_65_68_69_power_cuts_lose_no_acknowledged_vote(tmp_path: Path) -> 
         term.get("/")  # the terminal has answered (self-test)
         assert "réussi" in president.post("/autotest/", [], president.get("/"))
         assert "Scrutin ouvert" in president.keys("/ouvrir/", st, president.get("/")).decode()
-        acknowledged, interrupted = 0, 0
+        acknowledged, interrupted, wholes = 0, 0, 0
         for _ in range(ROUNDS):
             president.post("/terminal/1/activer/", [("scrutin", "municipales")], president.get("/"))
             before = counter(president)
@@ -83,7 +84,10 @@ def test_rt_57_65_68_69_power_cuts_lose_no_acknowledged_vote(tmp_path: Path) -> 
             voter = threading.Thread(target=confirm)
             voter.start()
             time.sleep(rng.uniform(0, 0.12))
-            st["power_cut_control"]()
+            # every other cut on average, the voter terminal loses power too (a whole bureau)
+            whole = rng.random() < 0.5
+            wholes += whole
+            st["power_cut_control"](terminals_too=whole)
             voter.join(timeout=120)
             told = bool(outcome) and "Votre vote est enregistré" in outcome[0]
             acknowledged += told
@@ -108,8 +112,9 @@ def test_rt_57_65_68_69_power_cuts_lose_no_acknowledged_vote(tmp_path: Path) -> 
                 president.post("/terminal/1/desactiver/", [], president.get("/"))
         total = counter(president)
         assert total == acknowledged + interrupted
-        print(f"{ROUNDS} coupures : {acknowledged} votes confirmés à l'électeur, {interrupted} "
-              f"enregistrés sans confirmation, {ROUNDS - total} non enregistrés")  # fmt: skip
+        print(f"{ROUNDS} coupures (dont {wholes} avec le terminal) : {acknowledged} votes confirmés "
+              f"à l'électeur, {interrupted} enregistrés sans confirmation, {ROUNDS - total} non "
+              "enregistrés")  # fmt: skip
         president.post("/clore/", [("confirmer", "oui")], president.get("/"))
         president.keys("/depouiller/", st, president.get("/"), ("scrutin", "municipales"))
         record = st["dir"] / "interne" / "records" / "municipales"
