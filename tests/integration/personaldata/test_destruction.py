@@ -20,17 +20,24 @@ from typer.testing import CliRunner
 from scrutin.cli import main as cli
 from scrutin.crypto.signing import verify_document
 from scrutin.platform.audit.models import JournalEntry
+from scrutin.platform.credentials import services as credentials
+from scrutin.platform.credentials.export import generate_keypair
+from scrutin.platform.credentials.models import Credential
 from scrutin.platform.documents.models import DocumentJob
+from scrutin.platform.electoral import imports
+from scrutin.platform.electoral.annex7 import generate
+from scrutin.platform.electoral.annex7.electors import COLUMNS
 from scrutin.platform.electoral.models import Elector, ImportRun
 from scrutin.platform.mailing.models import Bounce
 from scrutin.platform.personaldata.destruction import DestructionRefused, destroy
 from scrutin.platform.resend.retention import set_appeal_end
+from scrutin.platform.sealing import services as sealing
 from scrutin.platform.support.models import ContactLog
 from scrutin.platform.tally import services as tally
 from scrutin.platform.voting.models import Emargement
 from scrutin.verify.record import verify_record
 
-from ..tally.conftest import Vote
+from ..tally.conftest import AIN, Vote, prepare
 from ..tally.test_tally import tallied
 
 pytestmark = pytest.mark.django_db(databases=["default", "ballotbox"], transaction=True)
@@ -191,8 +198,6 @@ def test_cctp_4_2_3_an_override_needs_a_reason_and_is_journaled(closed_vote: Vot
 def test_cctp_4_2_3_nothing_is_destroyed_while_an_urn_is_voting(
     tmp_path: Path, settings: Any
 ) -> None:
-    from ..tally.conftest import prepare
-
     settings.VAR_DIR = tmp_path / "var"
     settings.VAR_DIR.mkdir()
     prepare(tmp_path)
@@ -204,12 +209,6 @@ def test_cctp_4_2_3_nothing_is_destroyed_while_an_urn_is_voting(
 def test_cctp_4_2_3_a_refused_electors_file_is_destroyed_with_its_cci(
     tmp_path: Path, settings: Any
 ) -> None:
-    from scrutin.platform.electoral import imports
-    from scrutin.platform.electoral.annex7 import generate
-    from scrutin.platform.electoral.annex7.electors import COLUMNS
-
-    from ..tally.conftest import AIN
-
     settings.VAR_DIR = tmp_path / "var"
     settings.VAR_DIR.mkdir()
     path = tmp_path / "structure.csv"
@@ -233,3 +232,24 @@ def test_cctp_4_2_3_a_refused_electors_file_is_destroyed_with_its_cci(
     assert done.outside == [str(path.resolve())]
     assert _found_in_databases(pattern) == []
     assert done.certificate["tables"]["electoral.ImportIssue"] >= 2
+
+
+def test_cctp_4_2_3_credentials_and_their_exports_are_destroyed(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.VAR_DIR = tmp_path / "var"
+    settings.VAR_DIR.mkdir()
+    urn, _ = prepare(tmp_path)
+    credentials.register_recipient(generate_keypair()[1], "Opérateur de test")
+    run = credentials.generate(credentials.new_run("011", "new"))
+    assert Credential.objects.count() == 20 and Path(run.export_path).is_file()
+    sealing.close_urn(urn, reason="fin du vote (test)")
+    needles = _needles()
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
+    done = destroy("011", override="essai")
+    assert done.certificate["tables"]["credentials.Credential"] == 20
+    assert done.certificate["tables"]["credentials.GenerationRun"] == 1
+    assert done.certificate["folders"]["credential_exports"] == 1
+    assert not Path(run.export_path).exists()
+    assert _found_in_databases(pattern) == []
+    assert _found_in_files(pattern, Path(settings.VAR_DIR)) == []
