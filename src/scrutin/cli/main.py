@@ -32,6 +32,7 @@ COMMAND_MODULES: list[str] = [
     "mailing",
     "resend",
     "data",
+    "rehearsal",
     "release",
 ]
 
