@@ -14,8 +14,10 @@ No message can reach a real elector (CCTP 5.1.1.4):
   (:mod:`mailing.testguard`), which only reaches a sink or the allow-list
   ``SCRUTIN_TEST_RECIPIENTS``; a real list is refused when any of its addresses or mobiles is on
   that allow-list, so none of its electors can be reached;
-* every document a test instance signs (material kits included) carries
-  ``"environment": "test"``, which the dispatch tools refuse: no letter leaves either.
+* letters: the credentials export of a test instance carries a test header, which the dispatch
+  operator's tools (``scrutin credentials decrypt-export``, ``scrutin material letters``) refuse
+  without ``--environnement-test``; no letter is printed for a real list by mistake (the COE's
+  kit/BAT itself is not marked yet: a test instance uses its own test dispatch operator key).
 """
 
 from __future__ import annotations
