@@ -23,6 +23,9 @@ from scrutin.platform.ballotbox.models import Ballot
 from scrutin.platform.candidates import services as candidates
 from scrutin.platform.candidates.models import Candidate
 from scrutin.platform.ceremony.models import KeyCeremony
+from scrutin.platform.credentials import services as credentials
+from scrutin.platform.credentials.export import generate_keypair
+from scrutin.platform.credentials.models import Credential, GenerationRun
 from scrutin.platform.electoral.annex7 import generate
 from scrutin.platform.electoral.models import Elector, Urn
 from scrutin.platform.sealing import services as sealing
@@ -63,6 +66,15 @@ def _cli(*args: str) -> Any:
 
 def _per_urn(code: str) -> dict[str, int]:
     return {u.code: u.electors.count() for u in Urn.objects.filter(cci_id=code)}
+
+
+def _credentials(cci: str) -> Path:
+    """The national account generates the CCI's credentials, exported for the test dispatch
+    operator's key; returns the export file."""
+    recipient = credentials.register_recipient(generate_keypair()[1], "Opérateur de test")
+    run = credentials.new_run(cci, GenerationRun.Mode.ALL, reason="répétition",
+                              recipient=recipient)  # fmt: skip
+    return Path(credentials.generate(run).export_path)
 
 
 def _play(code: str) -> Vote:
@@ -112,6 +124,9 @@ def test_cctp_5_1_1_6_rehearsal_fills_the_real_urns_then_reset_empties_one_cci_o
     assert _per_urn("011") == {"011-C": 20, "011-I": 20}  # another CCI's list left alone
     assert JournalEntry.objects.filter(event="rehearsal:cci:create").count() == 2
 
+    exports = [_credentials("011"), _credentials("974")]
+    assert all(path.is_file() for path in exports)
+    assert Credential.objects.filter(cci_code="011").count() == 40
     _play("011-C")
     records = Path(settings.VAR_DIR) / "records" / "011-C"
     assert records.is_dir() and Ballot.objects.filter(urn_code="011-C").count() == 4
@@ -132,7 +147,9 @@ def test_cctp_5_1_1_6_rehearsal_fills_the_real_urns_then_reset_empties_one_cci_o
     assert not Urn.objects.filter(cci_id="011").exclude(sealed_at=None).exists()
     assert not records.exists()
     assert _per_urn("011") == {"011-C": 0, "011-I": 0}  # the structure stays
+    assert not Credential.objects.filter(cci_code="011").exists() and not exports[0].exists()
     assert _per_urn("974") == {"974-C": 5}  # the other CCI is untouched
+    assert Credential.objects.filter(cci_code="974").count() == 5 and exports[1].is_file()
     entry = JournalEntry.objects.get(event="rehearsal:cci:reset")
     assert entry.cci_code == "011" and counts["tables"]["electoral.Elector"] == 40
 
