@@ -255,3 +255,24 @@ def test_patroni_validates_the_rendered_configurations(rendered, tmp_path) -> No
                 and "is already in use" not in line
             ]  # fmt: skip
             assert findings == [], (host, findings)
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze absent")
+@pytest.mark.skipif(Path(sys.prefix).name != ".venv", reason="not run from the project's .venv")
+def test_systemd_accepts_the_rendered_units(tmp_path) -> None:
+    """``systemd-analyze verify`` with the virtualenv running the tests as the install prefix."""
+    variables = _sample()
+    variables["platform"]["prefix"] = str(Path(sys.prefix).parent)
+    files = render.render(variables)["a-app"]
+    units = []
+    for target, text in files.items():
+        if target.startswith("etc/systemd/system/"):
+            path = tmp_path / Path(target).name
+            path.write_text(text)
+            units.append(str(path))
+    assert len(units) == 8
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *units], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout + result.stderr == ""
