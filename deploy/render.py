@@ -37,9 +37,12 @@ ROLES = frozenset(
 )  # fmt: skip
 APP_ROLES = frozenset({"web", "worker", "beat", "timers"})
 CLUSTERS = {"pg-electeurs": "scrutin-electeurs", "pg-urne": "scrutin-urne"}
+# The database each cluster holds (docs/ops.md "Processes").
+DATABASE_NAMES = {"scrutin-electeurs": "scrutin", "scrutin-urne": "scrutin_ballotbox"}
 
 # template (relative to TEMPLATES) -> installed path; per role.
 SYSTEMD = "etc/systemd/system"
+PATRONI_DROPIN = f"{SYSTEMD}/patroni@.service.d/scrutin.conf"
 ROLE_FILES: dict[str, list[tuple[str, str]]] = {
     "edge": [("haproxy/edge.cfg", "etc/haproxy/haproxy.cfg")],
     "web": [
@@ -55,6 +58,8 @@ ROLE_FILES: dict[str, list[tuple[str, str]]] = {
         ("systemd/scrutin-close.service", f"{SYSTEMD}/scrutin-close.service"),
         ("systemd/scrutin-close.timer", f"{SYSTEMD}/scrutin-close.timer"),
     ],
+    "pg-electeurs": [("systemd/patroni-restart.conf", PATRONI_DROPIN)],
+    "pg-urne": [("systemd/patroni-restart.conf", PATRONI_DROPIN)],
     "etcd": [("etcd/etcd.default", "etc/default/etcd")],
     "sentinel": [("redis/sentinel.conf", "etc/redis/sentinel.conf")],
     "monitor": [("prometheus/prometheus.yml", "etc/prometheus/prometheus.yml")],
@@ -192,7 +197,7 @@ def derived(platform: Mapping[str, object], hosts: list[Host]) -> dict[str, str]
         )
         patroni_targets += [f"'{h.address}:8008'" for h in nodes]
         values[f"pg_{key}_hba_app"] = "\n    ".join(
-            f"- hostssl {scope.replace('-', '_')} scrutin {h.address}/32 scram-sha-256" for h in app
+            f"- hostssl {DATABASE_NAMES[scope]} scrutin {h.address}/32 scram-sha-256" for h in app
         )
     values["prometheus_patroni_targets"] = ", ".join(patroni_targets)
     return values
@@ -229,7 +234,7 @@ def host_files(
             continue
         peer = next(h for h in _with(hosts, role) if h != host)
         key = scope.removeprefix("scrutin-")
-        values = {**base, "scope": scope, "database": scope.replace("-", "_"),
+        values = {**base, "scope": scope, "database": DATABASE_NAMES[scope],
                   "peer_address": peer.address, "pg_hba_app": shared[f"pg_{key}_hba_app"],
                   "pg_port": 5432}  # fmt: skip
         for template_name, target in PG_FILES:
