@@ -27,8 +27,8 @@ test: $(STAMP)
 	scripts/run-tests.sh
 
 lint: $(STAMP)
-	.venv/bin/ruff check src tests bench
-	.venv/bin/ruff format --check src tests bench
+	.venv/bin/ruff check src tests bench deploy
+	.venv/bin/ruff format --check src tests bench deploy
 	.venv/bin/mypy
 
 # Known vulnerabilities of the locked Python and JavaScript packages; says loudly when the
