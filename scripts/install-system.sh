@@ -8,10 +8,12 @@
 # has no headless mode): the end-to-end tests in Firefox and WebKit (CCTP 4.2.4.1).
 # iproute2: the voting machine's isolation test brings up the loopback of a new network namespace (RT 73).
 # espeak-ng: the voting machine's spoken prompts, synthesised at preparation (RT 61–64).
+# haproxy, patroni: their own checkers validate the rendered deploy/ configuration (haproxy -c,
+# patroni --validate-config); no service is started.
 set -euo pipefail
 need=()
 for pkg in libsodium23 libssl3 chromium firefox-esr webkit2gtk-driver xvfb postgresql-client nodejs npm \
-           fonts-dejavu-core poppler-utils iproute2 espeak-ng; do
+           fonts-dejavu-core poppler-utils iproute2 espeak-ng haproxy patroni; do
   dpkg -s "$pkg" >/dev/null 2>&1 && continue
   [ "$pkg" = libssl3 ] && dpkg -s libssl3t64 >/dev/null 2>&1 && continue
   need+=("$pkg")
