@@ -142,9 +142,11 @@ INSTALLED_APPS = [
     "scrutin.platform.resend",
     "scrutin.platform.board",
     "scrutin.platform.support",
+    "scrutin.platform.monitoring",
 ]
 
 MIDDLEWARE = [
+    "scrutin.platform.monitoring.metrics.LatencyMiddleware",  # first: times the whole stack
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -219,6 +221,10 @@ SCRUTIN_LOGIN_MIN_SECONDS = float(os.environ.get("SCRUTIN_LOGIN_MIN_SECONDS", "1
 # The client's address (scrutin.platform.clientaddress): the proxy's header is believed only
 # from these proxies' addresses or networks (comma separated; "unix" for a Unix socket).
 SCRUTIN_TRUSTED_PROXIES = os.environ.get("SCRUTIN_TRUSTED_PROXIES", "")
+# Health and metrics (docs/ops.md, "Health and metrics"; issue 18, CCTP 4.2.2.3)
+SCRUTIN_METRICS_ALLOWED = os.environ.get("SCRUTIN_METRICS_ALLOWED", "127.0.0.1,::1")
+SCRUTIN_READINESS_TIMEOUT = float(os.environ.get("SCRUTIN_READINESS_TIMEOUT", "2"))
+SCRUTIN_INCIDENT_INTERVAL_MINUTES = int(os.environ.get("SCRUTIN_INCIDENT_INTERVAL_MINUTES", "30"))
 SCRUTIN_TRUSTED_PROXY_HEADER = os.environ.get("SCRUTIN_TRUSTED_PROXY_HEADER", "X-Forwarded-For")
 # Voters' login throttle (voting/throttle.py, voting/proofofwork.py; docs/voting.md).
 SCRUTIN_VOTER_MAX_FAILURES = int(os.environ.get("SCRUTIN_VOTER_MAX_FAILURES", "5"))

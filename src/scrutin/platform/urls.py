@@ -25,6 +25,7 @@ urlpatterns = [
     path("vote/", include("scrutin.platform.voting.urls")),
     path("scellements/", include("scrutin.platform.sealing.public_urls")),
     path("urnes/", include("scrutin.platform.board.urls")),
+    path("", include("scrutin.platform.monitoring.urls")),  # /sante/…, /metriques (issue 18)
     # Browsers and tools ask for /favicon.ico whatever the pages say: send them to the sealed
     # static icon (served with the other assets, part of the platform seal).
     path(

@@ -37,6 +37,7 @@ from scrutin.crypto.params import ElectionParameters, parse_parameters
 
 from ..ballotbox.models import Alpha, Ballot, BallotIntent
 from ..electoral.models import Elector
+from ..monitoring import metrics
 from .models import CastIntent, Emargement, UrnElection
 
 BALLOTBOX = "ballotbox"
@@ -175,7 +176,21 @@ def _lock_open(election: UrnElection) -> None:
 
 
 def cast_ballot(elector: Elector, ballot_json: object) -> CastResult:
-    """Verify and store ``ballot_json`` for ``elector``'s voting right, or raise CastRefused."""
+    """Verify and store ``ballot_json`` for ``elector``'s voting right, or raise CastRefused.
+    Every outcome is counted for the monitoring (issue 18; monitoring.metrics)."""
+    try:
+        result = _cast_ballot(elector, ballot_json)
+    except CastRefused as refused:
+        metrics.count_refusal(refused.code)
+        raise
+    except Exception:
+        metrics.CAST_ERRORS.inc()
+        raise
+    metrics.CASTS_ACCEPTED.inc()
+    return result
+
+
+def _cast_ballot(elector: Elector, ballot_json: object) -> CastResult:
     election = UrnElection.objects.select_related("urn").get(urn_id=elector.urn_id)
     _check_open(election, timezone.now())
     params = _parameters(election.fingerprint, election.params)
