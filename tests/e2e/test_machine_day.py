@@ -305,6 +305,9 @@ def test_rt_30_32_40_fifty_lists_and_ten_questions_each_on_one_screen(
         control.click('button:has-text("Lancer l\'autotest")')
         open_with_keys(control, running, "Ouvrir le scrutin")
         control.locator("form[action='/terminal/1/activer/'] button").click()
+        # the waiting screen notices the activation and reloads itself: let it, or that reload
+        # interrupts the navigation below
+        term.wait_for_selector("[data-poll]", state="detached", timeout=30_000)
         for scrutin, count in (("europeennes", 51), ("consultation", 30)):
             term.goto(running["terminals"][1] + f"/scrutin/{scrutin}/")
             term.screenshot(path=str(tmp_path / f"{scrutin}.png"))
