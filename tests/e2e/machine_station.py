@@ -26,6 +26,8 @@ import nacl.signing
 
 from scrutin.crypto.signing import public_key_hex
 
+from .conftest import submit
+
 CODES = {"president": "président-7KQ2-M9XD", "assesseur-1": "assesseur-4HPA-22QW"}
 SCRUTIN = [sys.executable, "-m", "scrutin.cli.main"]
 
@@ -243,4 +245,4 @@ def open_with_keys(page: Any, station: dict[str, Any], button: str) -> None:
     page.fill("input[name=code_president]", CODES["president"])
     page.set_input_files("input[name=cle_assesseur]", str(keys / "assesseur-1.cle"))
     page.fill("input[name=code_assesseur]", CODES["assesseur-1"])
-    page.click(f"button:has-text('{button}')")
+    submit(page, f"button:has-text('{button}')")

@@ -26,6 +26,7 @@ from scrutin.machine.core.machine import Machine
 
 from ..unit.machine.centralday import commune_day, prepare_bureau, run_day
 from ..unit.machine.conftest import CODES
+from .conftest import submit
 from .machine_station import free_port, run, start, stop, wait_up
 
 pytestmark = pytest.mark.e2e
@@ -155,7 +156,7 @@ def test_rt_22_23_the_control_module_exports_and_prints_the_acknowledgement(
             locale="fr-FR", viewport={"width": 1280, "height": 900}
         ).new_page()
         page.goto(base + "/")
-        page.click("text=Centralisation : exporter les résultats")
+        submit(page, "text=Centralisation : exporter les résultats")
         assert "réservée aux membres du bureau qui détiennent les clés" in page.content()
         keys = m.roots["interne"].parent
         page.set_input_files("input[name=cle_president]", str(keys / "president.cle"))

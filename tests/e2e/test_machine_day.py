@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from .conftest import submit
 from .machine_station import (
     Web,
     free_port,
@@ -136,7 +137,7 @@ def test_rt_1_to_27_a_polling_day_with_two_scrutins(
     control.goto(station["control"] + "/")
     open_with_keys(control, station, "Ouvrir le scrutin")
     assert control.locator("text=exige un autotest réussi").count()  # RT 4: no self-test yet
-    control.click('button:has-text("Lancer l\'autotest")')
+    submit(control, 'button:has-text("Lancer l\'autotest")')
     assert control.locator("text=Résultat de l'autotest : réussi").count(), control.content()[:3000]
     open_with_keys(control, station, "Ouvrir le scrutin")
     assert control.locator("text=Scrutin ouvert").count()
@@ -157,7 +158,8 @@ def test_rt_1_to_27_a_polling_day_with_two_scrutins(
             for box in form.locator("input[name=scrutin]").all():
                 if box.get_attribute("value") not in entitled:
                     box.uncheck()
-            form.locator("button").click()
+            with control.expect_navigation():
+                form.locator("button").click()
             vote_in_browser(term, url, choices)
         else:
             president.post(
@@ -176,19 +178,20 @@ def test_rt_1_to_27_a_polling_day_with_two_scrutins(
     control.goto(station["control"] + "/")
     form = control.locator("form[action='/jeton/']")
     form.locator("input[value=departementales]").uncheck()
-    form.locator("button").click()
+    with control.expect_navigation():
+        form.locator("button").click()
     code = control.locator("p.token").inner_text()
     term.goto(station["terminals"][2] + "/")
     term.fill("#jeton", "1234 5678")
-    term.click("button:has-text('Valider le jeton')")
+    submit(term, "button:has-text('Valider le jeton')")
     assert term.locator("text=Ce jeton n'est pas valable").count()
     term.fill("#jeton", code)
-    term.click("button:has-text('Valider le jeton')")
+    submit(term, "button:has-text('Valider le jeton')")
     vote_in_browser(term, station["terminals"][2], {"municipales": "l2"})
     expected["municipales"]["l2"] += 1
     term.goto(station["terminals"][2] + "/")
     term.fill("#jeton", code)
-    term.click("button:has-text('Valider le jeton')")
+    submit(term, "button:has-text('Valider le jeton')")
     assert term.locator("text=Ce jeton n'est pas valable").count()  # used once only (RT 14)
 
     # RT 12: an elector leaves without voting; the president deactivates after a while.
@@ -215,7 +218,7 @@ def test_rt_1_to_27_a_polling_day_with_two_scrutins(
 
     control.goto(station["control"] + "/")
     control.check("input[name=confirmer]")
-    control.click("button:has-text('Clore le scrutin')")
+    submit(control, "button:has-text('Clore le scrutin')")
     assert control.locator("text=scrutin clos").count()
     for scrutin in ("municipales", "departementales"):
         control.goto(station["control"] + "/")
@@ -302,7 +305,7 @@ def test_rt_30_32_40_fifty_lists_and_ten_questions_each_on_one_screen(
         control, term = ctx.new_page(), ctx.new_page()
         term.goto(running["terminals"][1] + "/")
         control.goto(running["control"] + "/")
-        control.click('button:has-text("Lancer l\'autotest")')
+        submit(control, 'button:has-text("Lancer l\'autotest")')
         open_with_keys(control, running, "Ouvrir le scrutin")
         control.locator("form[action='/terminal/1/activer/'] button").click()
         # the waiting screen notices the activation and reloads itself: let it, or that reload
@@ -343,7 +346,7 @@ def test_rt_1_54_the_town_hall_builds_the_package_in_a_form(chromium: Any, tmp_p
             page.fill(f"[name={name}]", value)
         page.select_option("[name=s1_type]", "legislative")
         page.fill("[name=s1_choix]", "Mme Roux ; Divers gauche\nM. Petit")
-        page.click("button:has-text('Vérifier le paquet')")
+        submit(page, "button:has-text('Vérifier le paquet')")
         assert page.locator("text=Paquet valide").count(), page.content()[:2000]
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         with page.expect_download() as download:
@@ -353,7 +356,7 @@ def test_rt_1_54_the_town_hall_builds_the_package_in_a_form(chromium: Any, tmp_p
         p = parse_package(json.loads(path.read_bytes()))
         assert [c.name for c in p.scrutins[0].ballots[0].choices] == ["Mme Roux", "M. Petit"]
         page.fill("form.prep [name=insee]", "94")
-        page.click("button:has-text('Vérifier le paquet')")
+        submit(page, "button:has-text('Vérifier le paquet')")
         assert page.locator("text=Commune, code INSEE : code INSEE de 5 caractères").count()
         assert (
             page.locator("form.prep [name=president]").input_value() == "Claire Martin"

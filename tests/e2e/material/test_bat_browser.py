@@ -64,7 +64,8 @@ def test_cctp_5_2_2_coe_refuses_with_a_reason_then_approves_in_chromium(
         "\n".join([*ADDRESS.splitlines(), "x" * 40])
     )
     page.get_by_label("Nombre de courriers par lot").fill("500")
-    page.get_by_role("button", name="Enregistrer").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer").click()
     assert "ligne 5 : 40 caractères, 38 au maximum" in page.content()  # nothing lost, said where
     assert page.get_by_label("Adresse de livraison à la COE").input_value() == REROUTE
     shot(page, "reglages-erreur")
@@ -81,7 +82,8 @@ def test_cctp_5_2_2_coe_refuses_with_a_reason_then_approves_in_chromium(
     assert axe_violations(page) == []
     shot(page, "bat-desktop")
 
-    page.get_by_role("button", name="Refuser le BAT").click()  # no reason: refused, said why
+    with page.expect_navigation():  # no reason: refused, said why
+        page.get_by_role("button", name="Refuser le BAT").click()
     assert "Indiquez le motif" in page.content()
     assert Bat.objects.get(cci_code="011").coe_status == "pending"
     page.get_by_label("Motif du refus (obligatoire)").fill("Le logo de la CCI manque.")
