@@ -61,15 +61,6 @@ def engines() -> Iterator[Engines]:
     yield from open_engines()
 
 
-def submit(page: Any, selector: str) -> None:
-    """Click what submits a form or follows a link, and wait for the new page.
-
-    A bare ``click`` returns before the next document has loaded, so a check
-    right after it may read the old page (or an empty one mid-navigation)."""
-    with page.expect_navigation():
-        page.click(selector)
-
-
 def axe_violations(
     page: Any, impacts: tuple[str, ...] = ("serious", "critical")
 ) -> list[dict[str, Any]]:

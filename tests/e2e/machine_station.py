@@ -26,7 +26,7 @@ import nacl.signing
 
 from scrutin.crypto.signing import public_key_hex
 
-from .conftest import submit
+from .navigation import submit
 
 CODES = {"president": "président-7KQ2-M9XD", "assesseur-1": "assesseur-4HPA-22QW"}
 SCRUTIN = [sys.executable, "-m", "scrutin.cli.main"]

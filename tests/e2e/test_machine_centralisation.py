@@ -26,8 +26,8 @@ from scrutin.machine.core.machine import Machine
 
 from ..unit.machine.centralday import commune_day, prepare_bureau, run_day
 from ..unit.machine.conftest import CODES
-from .conftest import submit
 from .machine_station import free_port, run, start, stop, wait_up
+from .navigation import submit
 
 pytestmark = pytest.mark.e2e
 SCRUTINS = ("municipales", "departementales")

@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 
-from .conftest import submit
 from .machine_station import (
     Web,
     free_port,
@@ -36,6 +35,7 @@ from .machine_station import (
     stop,
     wait_up,
 )
+from .navigation import submit
 
 pytestmark = pytest.mark.e2e
 
