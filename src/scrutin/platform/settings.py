@@ -256,6 +256,7 @@ SCRUTIN_WEBAUTHN_ORIGIN = os.environ.get("SCRUTIN_WEBAUTHN_ORIGIN", "")
 SCRUTIN_SITE_URL = os.environ.get("SCRUTIN_SITE_URL", "http://localhost:8000")
 
 # Secure session settings; HTTPS-only cookies unless explicitly running the local demo over HTTP.
+SESSION_ENGINE = "scrutin.platform.sessionstore"  # Django's db store, lighter (issue 15)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Server-side lifetime of a stored session after its last write; the limits that count are

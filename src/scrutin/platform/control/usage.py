@@ -10,8 +10,12 @@ from .models import UsageDay
 
 def _bump(**increments: int) -> None:
     day = timezone.localdate()
-    UsageDay.objects.get_or_create(day=day)
-    UsageDay.objects.filter(day=day).update(**{k: F(k) + v for k, v in increments.items()})
+    changes = {k: F(k) + v for k, v in increments.items()}
+    if UsageDay.objects.filter(day=day).update(**changes):  # one query but the day's first
+        return
+    _, created = UsageDay.objects.get_or_create(day=day, defaults=increments)
+    if not created:  # another process created the day meanwhile
+        UsageDay.objects.filter(day=day).update(**changes)
 
 
 def visit() -> None:

@@ -97,8 +97,10 @@ def for_request(request: HttpRequest) -> SupportLine:
     line = national()
     number = signed_in_number(request)
     if number is not None:
-        elector = Elector.objects.select_related("urn__cci").filter(number=number).first()
-        if elector is not None:
+        known = getattr(request, session.VOTER_ATTRIBUTE, None)  # the page's own elector
+        if known is not None and known.number == number:
+            line = for_urn(known.urn)
+        elif elector := Elector.objects.select_related("urn__cci").filter(number=number).first():
             line = for_urn(elector.urn)
     setattr(request, _CACHE_ATTRIBUTE, line)
     return line

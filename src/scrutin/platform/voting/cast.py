@@ -113,31 +113,38 @@ def seal_refusal(election: UrnElection) -> CastRefused | None:
     """Why the vote of this urn cannot open although it is within its window: the urn is not
     sealed, its candidatures are no longer those it sealed, or no platform seal is in force
     (CCTP 4.1.4.6, 4.2.2.2), else ``None``."""
+    from django.db.models import Exists, OuterRef, Subquery
+
     from ..candidates.models import CandidaturesSeal
+    from ..electoral.models import Urn
     from ..sealing.models import PlatformSeal, UrnSeal
 
-    sealed = list(
-        UrnSeal.objects.filter(urn_id=election.urn_id).values_list(
-            "document__candidatures", flat=True
-        )[:1]
+    # one round trip for the three checks (asked on every ballot page and every cast)
+    urn_seal = UrnSeal.objects.filter(urn_id=OuterRef("pk"))
+    in_force = CandidaturesSeal.objects.filter(urn_id=OuterRef("pk"), unseal__isnull=True)
+    row = (
+        Urn.objects.filter(pk=election.urn_id)
+        .annotate(
+            has_seal=Exists(urn_seal),
+            sealed_candidatures=Subquery(urn_seal.values("document__candidatures")[:1]),
+            candidatures=Subquery(in_force.order_by("-sealed_at").values("fingerprint")[:1]),
+            platform_sealed=Exists(PlatformSeal.objects.filter(unsealed_at__isnull=True)),
+        )
+        .values_list("has_seal", "sealed_candidatures", "candidatures", "platform_sealed")
+        .first()
     )
-    if not sealed:
+    if row is None or not row[0]:
         return CastRefused(
             "not-sealed", "Le vote n'est pas encore ouvert : l'urne n'a pas encore été scellée."
         )
-    candidatures = (
-        CandidaturesSeal.objects.filter(urn_id=election.urn_id, unseal__isnull=True)
-        .order_by("-sealed_at")
-        .values_list("fingerprint", flat=True)
-        .first()
-    )
-    if candidatures != sealed[0]:
+    _, sealed_candidatures, candidatures, platform_sealed = row
+    if candidatures != sealed_candidatures:
         return CastRefused(
             "candidatures-changed",
             "Le vote est momentanément interrompu : les candidatures de ce scrutin ne sont plus "
             "celles qui ont été scellées. La commission d'organisation des élections est prévenue.",
         )
-    if not PlatformSeal.objects.filter(unsealed_at__isnull=True).exists():
+    if not platform_sealed:
         return CastRefused(
             "unsealed",
             "Le vote est momentanément interrompu : la plate-forme de vote n'est pas scellée. "

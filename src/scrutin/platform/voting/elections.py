@@ -24,16 +24,36 @@ ELECTION_FORMAT = "scrutin-election/v1"
 
 def ballot_items(question: Question) -> list[tuple[Groupement | None, list[Candidate]]]:
     """The ballot as the voter reads it: (groupement or None, its candidates) by registration."""
-    items: list[tuple[int, Groupement | None, list[Candidate]]] = []
-    for groupement in Groupement.objects.filter(question=question).order_by("registration"):
-        members = list(groupement.candidates.order_by("position"))
-        items.append((groupement.registration, groupement, members))
-    for candidate in Candidate.objects.filter(question=question, groupement__isnull=True).order_by(
-        "registration"
+    return ballot_items_for([question])[question.pk]
+
+
+def ballot_items_for(
+    questions: list[Question],
+) -> dict[int, list[tuple[Groupement | None, list[Candidate]]]]:
+    """:func:`ballot_items` of several questions in three queries, whatever the number of
+    groupements (the ballot page asks on every voter's visit); professions de foi included."""
+    ids = [q.pk for q in questions]
+    items: dict[int, list[tuple[int, Groupement | None, list[Candidate]]]] = {i: [] for i in ids}
+    members: dict[int, list[Candidate]] = {}
+    groupements = Groupement.objects.filter(question_id__in=ids).select_related("profession")
+    for groupement in groupements.order_by("registration", "pk"):
+        members[groupement.pk] = []
+        items[groupement.question_id].append(
+            (groupement.registration, groupement, members[groupement.pk])
+        )
+    for candidate in Candidate.objects.filter(
+        question_id__in=ids, groupement__isnull=False
+    ).order_by("position", "pk"):
+        members[candidate.groupement_id or 0].append(candidate)  # never 0: filtered above
+    for candidate in (
+        Candidate.objects.filter(question_id__in=ids, groupement__isnull=True)
+        .select_related("profession")
+        .order_by("registration", "pk")
     ):
-        items.append((candidate.registration or 0, None, [candidate]))
-    items.sort(key=lambda item: item[0])
-    return [(g, members) for _, g, members in items]
+        items[candidate.question_id].append((candidate.registration or 0, None, [candidate]))
+    for entries in items.values():
+        entries.sort(key=lambda item: item[0])
+    return {i: [(g, m) for _, g, m in entries] for i, entries in items.items()}
 
 
 def candidate_label(candidate: Candidate, groupement: Groupement | None) -> str:

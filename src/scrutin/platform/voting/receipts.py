@@ -84,10 +84,10 @@ def _urn(urn_code: str) -> Urn | None:
     return Urn.objects.select_related("cci", "category").filter(code=urn_code).first()
 
 
-def election_name(urn_code: str) -> str:
+def election_name(urn_code: str, urn: Urn | None = None) -> str:
     """What the voter voted in, in words: « Élections des membres de la CCI de l'Ain 2026 —
     Services (moins de 10 salariés) » (never the urn's internal code alone)."""
-    urn = _urn(urn_code)
+    urn = urn or _urn(urn_code)
     if urn is None:
         return urn_code
     sub = f" ({urn.subcategory_label})" if urn.subcategory_label else ""
@@ -104,10 +104,11 @@ def receipt_context(receipt: Receipt) -> dict[str, object]:
     """What the receipt page shows: the election by its name, the date in words, the tracker;
     the signed document and the signature for the technical proof (one click away)."""
     document_json = json.dumps(receipt.document, ensure_ascii=False)
+    urn = _urn(receipt.urn_code)
     return {
         "receipt": receipt,
-        "election_name": election_name(receipt.urn_code),
-        "site_title": getattr(_urn(receipt.urn_code), "site_title", ""),
+        "election_name": election_name(receipt.urn_code, urn),
+        "site_title": getattr(urn, "site_title", ""),
         "voted_at": long_date(receipt.voted_at),
         "tracker": tracker_groups(receipt.tracker),
         "document_json": document_json,

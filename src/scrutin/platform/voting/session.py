@@ -3,7 +3,10 @@
 * The cookie is a browser-session cookie (no ``Max-Age``/``Expires``): closing the browser ends
   it, so the next person at a shared computer does not find the ballot.
 * The idle limit is checked here, on the server: ``SCRUTIN_VOTER_SESSION_SECONDS`` (default
-  20 minutes) after the last page of the voting site; « Prolonger » counts as one.
+  20 minutes) after the last page of the voting site; « Prolonger » counts as one. The time of
+  the last page is rewritten only once it is 1 % of that limit old (12 s by default), so the
+  pages a voter opens in quick succession cost no session write; the session can end up to that
+  much earlier, never later.
 * The absolute limit, ``SCRUTIN_VOTER_SESSION_MAX_SECONDS`` after the sign-in (default one
   hour), is never moved by any request.
 
@@ -20,6 +23,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 SESSION_KEY = "voter"
+VOTER_ATTRIBUTE = "scrutin_voter"  # the signed-in elector, once read for the request
 
 
 def idle_seconds() -> int:
@@ -39,8 +43,10 @@ def signed_in(number: str, step: str = "ready") -> dict[str, Any]:
 
 
 def start(request: HttpRequest, number: str, step: str) -> None:
-    """A new voter session (new key: no fixation) after the identifier and code are checked."""
-    request.session.cycle_key()
+    """A new voter session (new key: no fixation) after the identifier and code are checked.
+    A browser that brought no session gets a fresh key when the session is first saved."""
+    if request.session.session_key is not None:
+        request.session.cycle_key()
     request.session[SESSION_KEY] = signed_in(number, step)
     request.session.set_expiry(0)  # browser-session cookie; the limits are checked below
 
@@ -59,7 +65,8 @@ def current(request: HttpRequest, step: str = "ready") -> dict[str, Any] | None:
         return None
     if data.get("step") != step:
         return None
-    request.session[SESSION_KEY] = {**data, "seen": int(now)}
+    if now - seen >= idle_seconds() / 100:  # renewed to within 1 % (one write less per page)
+        request.session[SESSION_KEY] = {**data, "seen": int(now)}
     return dict(data)
 
 

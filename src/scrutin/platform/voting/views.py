@@ -24,7 +24,7 @@ from ..control import usage
 from ..electoral.models import Elector
 from ..limits import MULTIPART_MARGIN, body_limit
 from . import cast, proofofwork, session, throttle
-from .elections import ballot_items
+from .elections import ballot_items_for
 from .models import Emargement, UrnElection
 from .receipts import make_receipt, receipt_context
 
@@ -64,11 +64,13 @@ def _voter(request: HttpRequest, step: str = "ready") -> Elector | None:
     data = session.current(request, step)  # idle and absolute limits checked, then renewed
     if data is None:
         return None
-    return (
+    elector = (
         Elector.objects.select_related("urn", "urn__cci", "urn__category")
         .filter(number=data["number"])
         .first()
     )
+    setattr(request, session.VOTER_ATTRIBUTE, elector)  # the support footer reads it too
+    return elector
 
 
 @never_cache
@@ -172,16 +174,16 @@ def _closed_page(
 def _ballot_context(elector: Elector, election: UrnElection) -> dict[str, Any]:
     questions = []
     params = {q["id"]: q for q in election.params["questions"]}
-    for question in elector.urn.questions.order_by("position"):
+    asked = [q for q in elector.urn.questions.order_by("position") if q.kind.lower() in params]
+    items = ballot_items_for(asked)
+    for question in asked:
         qid = question.kind.lower()
-        if qid not in params:
-            continue
         questions.append(
             {
                 "question": question,
                 "id": qid,
                 "max": params[qid]["max"],
-                "items": ballot_items(question),
+                "items": items[question.pk],
             }
         )
     return {"elector": elector, "urn": elector.urn, "questions": questions, "election": election,
