@@ -133,6 +133,7 @@ class Drill:
         self.failures: list[str] = []
         self.running: list[Cluster] = []
         self.receivers: dict[str, subprocess.Popen[bytes]] = {}
+        self.logs: list[Any] = []
 
     # --- clusters -------------------------------------------------------------------------
     def _dir(self, *parts: str) -> Path:
@@ -141,6 +142,11 @@ class Drill:
         if os.geteuid() == 0:
             shutil.chown(path, "postgres", "postgres")
         return path
+
+    def _log(self, name: str) -> Any:
+        handle = (self.pg / name).open("wb")
+        self.logs.append(handle)
+        return handle
 
     def initdb(self, name: str) -> Cluster:
         cluster = Cluster(name, self.pg / name)
@@ -167,7 +173,7 @@ class Drill:
         _run(*args, "--create-slot", "--if-not-exists")
         self.receivers[name] = subprocess.Popen(  # noqa: S603
             [*args, "-D", str(wal), "--synchronous", "--no-loop"],
-            stdout=subprocess.DEVNULL, stderr=(self.pg / f"receivewal-{name}.log").open("wb"),
+            stdout=subprocess.DEVNULL, stderr=self._log(f"receivewal-{name}.log"),
             cwd="/", **_owner(),
         )  # fmt: skip
         return cluster
@@ -356,6 +362,8 @@ class Drill:
             if receiver.poll() is None:
                 receiver.terminate()
                 receiver.wait(timeout=30)
+        for handle in self.logs:
+            handle.close()
 
 
 def run_drill(*, electors: int, quick: bool, keep: bool = False) -> dict[str, Any]:
