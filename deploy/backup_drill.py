@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -50,6 +52,16 @@ PG_BIN = Path(os.environ.get("SCRUTIN_PG_BIN", "/usr/lib/postgresql/15/bin"))
 TOOLS = ("initdb", "pg_ctl", "postgres", "pg_basebackup", "pg_receivewal", "pg_verifybackup")
 SLOT = "scrutin_backup"
 DATABASES = {"electeurs": "scrutin", "urne": "scrutin_ballotbox"}
+
+
+def _render_module() -> Any:
+    spec = importlib.util.spec_from_file_location("scrutin_deploy_render", REPO / "deploy" / "render.py")  # fmt: skip
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 class DrillError(Exception):
@@ -134,13 +146,15 @@ class Drill:
         self.running: list[Cluster] = []
         self.receivers: dict[str, subprocess.Popen[bytes]] = {}
         self.logs: list[Any] = []
+        self.render = _render_module()
 
     # --- clusters -------------------------------------------------------------------------
     def _dir(self, *parts: str) -> Path:
         path = self.pg.joinpath(*parts)
         path.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
-            shutil.chown(path, "postgres", "postgres")
+            for i in range(len(parts) + 1):
+                shutil.chown(self.pg.joinpath(*parts[:i]), "postgres", "postgres")
         return path
 
     def _log(self, name: str) -> Any:
@@ -167,16 +181,35 @@ class Drill:
         cluster.start()
         self.running.append(cluster)
         _query(cluster.port, f"CREATE DATABASE {DATABASES[name]}")
-        wal = self._dir("wal", name)
-        args = [str(PG_BIN / "pg_receivewal"), "-h", "127.0.0.1", "-p", str(cluster.port),
-                "-U", "postgres", "--slot", SLOT]  # fmt: skip
-        _run(*args, "--create-slot", "--if-not-exists")
+        self._dir("repo", f"scrutin-{name}", "wal")
+        # the slot Patroni keeps on the leader (its permanent slot in deploy/'s patroni.yml)
+        _run(PG_BIN / "pg_receivewal", "-h", "127.0.0.1", "-p", str(cluster.port), "-U",
+             "postgres", "--slot", SLOT, "--create-slot", "--if-not-exists")  # fmt: skip
+        # then exactly the command of deploy/'s rendered scrutin-receivewal.service
+        unit = self.rendered("systemd/scrutin-receivewal.service", name, cluster)
+        (command,) = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
         self.receivers[name] = subprocess.Popen(  # noqa: S603
-            [*args, "-D", str(wal), "--synchronous", "--no-loop"],
+            shlex.split(command.removeprefix("ExecStart=")),
             stdout=subprocess.DEVNULL, stderr=self._log(f"receivewal-{name}.log"),
-            cwd="/", **_owner(),
+            cwd="/", env=os.environ | {"PGAPPNAME": "scrutin_backup"}, **_owner(),
         )  # fmt: skip
         return cluster
+
+    def rendered(self, template: str, name: str, cluster: Cluster) -> str:
+        """A backup host's file of deploy/templates, rendered for this drill's clusters."""
+        values = {"scope": f"scrutin-{name}", "backup_repo": str(self.pg / "repo"),
+                  "pg_version": "15", "backup_retention_full": 1, "backup_slot": SLOT,
+                  "backup_conninfo": f"host=127.0.0.1 port={cluster.port} user=postgres"}  # fmt: skip
+        text = str(self.render.render_text(template, values))
+        return text.replace("/usr/lib/postgresql/15/bin", str(PG_BIN))
+
+    def basebackup(self, name: str, cluster: Cluster) -> Path:
+        """deploy/'s rendered scrutin-basebackup: pg_basebackup, pg_verifybackup, retention."""
+        script = self.pg / f"scrutin-basebackup-{name}"
+        script.write_text(self.rendered("backup/scrutin-basebackup", name, cluster))
+        _run("/bin/sh", script)
+        base = self.pg / "repo" / f"scrutin-{name}" / "base"
+        return sorted(base.glob("*Z"))[-1]
 
     def restore(
         self, name: str, backup: Path, wal: Path, label: str, target: str | None
@@ -243,26 +276,22 @@ class Drill:
         with ThreadPoolExecutor(2) as pool:
             primaries = dict(zip(DATABASES, pool.map(self.primary, DATABASES), strict=True))
         self.step(primaries, "setup", self.var / "drill", self.electors)
+        firsts = [self.basebackup(name, cluster) for name, cluster in primaries.items()]
         acks: dict[str, list[dict[str, Any]]] = {}
         acks["closed"] = self.step(primaries, "cast", "011-C", 0, before)["acknowledged"]
         self.step(primaries, "close", "011-C")
         acks["before_backup"] = self.step(primaries, "cast", "011-I", 0, before)["acknowledged"]
 
-        # base backups of both clusters while urn 011-I keeps voting
-        backups = {name: self.pg / "backups" / name for name in DATABASES}
-        self._dir("backups")
+        # base backups of both clusters while urn 011-I keeps voting (retention 1: the first
+        # backup, taken before the vote, is removed with the WAL older than this one)
         started = time.perf_counter()
         with ThreadPoolExecutor(3) as pool:
-            jobs = [pool.submit(_run, PG_BIN / "pg_basebackup", "-D", backups[name], "-h",
-                                "127.0.0.1", "-p", str(c.port), "-U", "postgres", "-Fp", "-Xs",
-                                "-c", "fast") for name, c in primaries.items()]  # fmt: skip
+            jobs = {name: pool.submit(self.basebackup, name, c) for name, c in primaries.items()}
             voting = pool.submit(self.step, primaries, "cast", "011-I", before, during)
-            for job in jobs:
-                job.result()
+            backups = {name: job.result() for name, job in jobs.items()}
             self.figures["basebackup_seconds"] = time.perf_counter() - started
             acks["during_backup"] = voting.result()["acknowledged"]
-        for name in DATABASES:
-            _run(PG_BIN / "pg_verifybackup", backups[name])
+        self.check(not any(p.exists() for p in firsts), f"retention kept {firsts}")
 
         # the target: every ballot acknowledged so far must come back, none cast after it
         target = str(_query(primaries["electeurs"].port, "SELECT clock_timestamp()"))
@@ -275,13 +304,13 @@ class Drill:
         # the disaster: both primaries lost at once, right after the last acknowledgement
         self.figures["receiver_lag_bytes"] = {name: int(_query(c.port, (
             "SELECT coalesce(max(pg_current_wal_lsn() - flush_lsn), -1) FROM pg_stat_replication "
-            "WHERE application_name = 'pg_receivewal'")) or 0) for name, c in primaries.items()}  # fmt: skip
+            "WHERE application_name = 'scrutin_backup'")) or 0) for name, c in primaries.items()}  # fmt: skip
         for cluster in primaries.values():
             cluster.stop("immediate")
             self.running.remove(cluster)
         for receiver in self.receivers.values():
             receiver.wait(timeout=60)
-        wal = {name: self.pg / "wal" / name for name in DATABASES}
+        wal = {name: self.pg / "repo" / f"scrutin-{name}" / "wal" for name in DATABASES}
         for folder in wal.values():  # the segment being received when the primary died
             for partial in folder.glob("*.partial"):
                 shutil.copy2(partial, folder / partial.stem)
