@@ -5,7 +5,8 @@ PostgreSQL 15 primaries with ``archive_command`` and ``pg_receivewal``, a real e
 backups taken during the vote, a restore into new clusters at a target time, ``scrutin verify``
 on the closed urn's record and ballots = émargements. Prints:
 
-- RTO: copy of the base backup + WAL replay + start of both clusters in parallel, and the same
+- RTO: copy of the base backup (500 MB of filler per cluster by default, and 500 MB more of
+  WAL to replay, so that copy and replay rates show) + WAL replay + start of both clusters in parallel, and the same
   with the application's first answer; as a ratio to a plain ``initdb`` + start of an empty
   cluster measured in the same run (the floor of any restore on this machine);
 - RPO after losing both primaries at once: acknowledged ballots missing when restoring from
@@ -40,10 +41,15 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--electors", type=int)
+    parser.add_argument("--filler-mb", type=int, help="MB added per cluster, before and after")
     args = parser.parse_args()
     electors = args.electors or (24 if args.quick else 400)
-    out = drill.run_drill(electors=electors, quick=args.quick)
-    print(f"restore drill, {electors} electors in two urns")
+    filler = args.filler_mb if args.filler_mb is not None else (0 if args.quick else 500)
+    out = drill.run_drill(electors=electors, quick=args.quick, filler_mb=filler)
+    print(
+        f"restore drill, {electors} electors in two urns, {filler} MB of filler per cluster "
+        "before and after the base backup"
+    )
     print("\n".join(drill.report(out)))
     if out["failures"]:
         sys.exit(1)

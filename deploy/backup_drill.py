@@ -137,8 +137,8 @@ class Cluster:
 
 
 class Drill:
-    def __init__(self, root: Path, *, electors: int, quick: bool) -> None:
-        self.root, self.electors, self.quick = root, electors, quick
+    def __init__(self, root: Path, *, electors: int, quick: bool, filler_mb: int = 0) -> None:
+        self.root, self.electors, self.quick, self.filler_mb = root, electors, quick, filler_mb
         self.pg = root / "pg"
         self.var = root / "var"
         self.figures: dict[str, Any] = {}
@@ -276,6 +276,7 @@ class Drill:
         with ThreadPoolExecutor(2) as pool:
             primaries = dict(zip(DATABASES, pool.map(self.primary, DATABASES), strict=True))
         self.step(primaries, "setup", self.var / "drill", self.electors)
+        self.fill(primaries)  # the data the base backup copies
         firsts = [self.basebackup(name, cluster) for name, cluster in primaries.items()]
         acks: dict[str, list[dict[str, Any]]] = {}
         acks["closed"] = self.step(primaries, "cast", "011-C", 0, before)["acknowledged"]
@@ -292,12 +293,18 @@ class Drill:
             self.figures["basebackup_seconds"] = time.perf_counter() - started
             acks["during_backup"] = voting.result()["acknowledged"]
         self.check(not any(p.exists() for p in firsts), f"retention kept {firsts}")
+        self.fill(primaries)  # the WAL the restore replays
 
         # the target: every ballot acknowledged so far must come back, none cast after it
         target = str(_query(primaries["electeurs"].port, "SELECT clock_timestamp()"))
         self.figures["target"] = target
         self.figures["target_lsn"] = {name: str(_query(c.port, "SELECT pg_current_wal_lsn()"))
                                       for name, c in primaries.items()}  # fmt: skip
+        self.figures["restored_mb"] = {name: _size(backups[name]) / 1e6 for name in DATABASES}
+        self.figures["replayed_wal_mb"] = {
+            name: (_lsn(self.figures["target_lsn"][name]) - _backup_start(backups[name])) / 1e6
+            for name in DATABASES
+        }  # fmt: skip
         time.sleep(0.2)  # the next commits are strictly after the target on the same clock
         acks["after_target"] = self.step(primaries, "cast", "011-I", before + during, after)["acknowledged"]  # fmt: skip
 
@@ -383,6 +390,23 @@ class Drill:
         self.figures["pitr_ballots"] = {code: len(u["trackers"]) for code, u in urns.items()}
         self.figures["pitr_expected"] = len(kept)
 
+    def fill(self, primaries: dict[str, Cluster]) -> None:
+        """``filler_mb`` MB more in a database of its own on each cluster (0: nothing), so that
+        the copy and the replay are measured on more than the drill's small election."""
+        if not self.filler_mb:
+            return
+        rows = self.filler_mb * 1000  # about 1 kB a row
+
+        def one(cluster: Cluster) -> None:
+            if not _query(cluster.port, "SELECT 1 FROM pg_database WHERE datname = 'filler'"):
+                _query(cluster.port, "CREATE DATABASE filler")
+                _query(cluster.port, "CREATE TABLE pad (n int, pad text)", "filler")
+            _query(cluster.port, "INSERT INTO pad SELECT g, repeat(md5(random()::text), 30) "  # noqa: S608
+                   f"FROM generate_series(1, {rows}) g", "filler")  # fmt: skip
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(one, primaries.values()))
+
     def cleanup(self) -> None:
         for cluster in list(self.running):
             with contextlib.suppress(DrillError):
@@ -395,7 +419,25 @@ class Drill:
             handle.close()
 
 
-def run_drill(*, electors: int, quick: bool, keep: bool = False) -> dict[str, Any]:
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _lsn(text: str) -> int:
+    high, low = text.split("/")
+    return (int(high, 16) << 32) + int(low, 16)
+
+
+def _backup_start(backup: Path) -> int:
+    for line in (backup / "backup_label").read_text().splitlines():
+        if line.startswith("START WAL LOCATION: "):
+            return _lsn(line.split()[3])
+    raise DrillError(f"no START WAL LOCATION in {backup}/backup_label")
+
+
+def run_drill(
+    *, electors: int, quick: bool, keep: bool = False, filler_mb: int = 0
+) -> dict[str, Any]:
     missing = missing_tools()
     if missing:
         raise DrillError(f"PostgreSQL server binaries missing in {PG_BIN}: {', '.join(missing)} "
@@ -404,7 +446,7 @@ def run_drill(*, electors: int, quick: bool, keep: bool = False) -> dict[str, An
         pwd.getpwnam("postgres")
     root = Path(tempfile.mkdtemp(prefix="scrutin-drill-", dir="/tmp"))
     root.chmod(0o755)
-    drill = Drill(root, electors=electors, quick=quick)
+    drill = Drill(root, electors=electors, quick=quick, filler_mb=filler_mb)
     try:
         out = drill.run()
     finally:
@@ -424,6 +466,13 @@ def report(out: dict[str, Any]) -> list[str]:
         f"target {f['target']} (LSN electeurs {f['target_lsn']['electeurs']}, urne {f['target_lsn']['urne']})",
         f"point-in-time restore: ballots per urn {f['pitr_ballots']} "
         f"({f['pitr_expected']} acknowledged before the target)",
+        "restored per cluster: base backup "
+        + ", ".join(f"{k} {v:.0f} MB" for k, v in f["restored_mb"].items())
+        + "; WAL replayed to the target "
+        + ", ".join(f"{k} {v:.0f} MB" for k, v in f["replayed_wal_mb"].items()),
+        "restore steps: " + "; ".join(
+            f"{k.removeprefix('restore_pitr_')} copy {v['copy']:.1f} s, replay + start "
+            f"{v['replay_start']:.1f} s" for k, v in f.items() if k.startswith("restore_pitr_")),
         f"RTO databases (copy + replay + start, both clusters in parallel): {rto:.1f} s",
         f"RTO with the application's first answer (recover + counts): {f['rto_with_application']:.1f} s",
         f"baseline plain initdb + start: {base:.2f} s; ratio RTO / baseline = {rto / base:.1f}",
@@ -443,10 +492,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a few dozen electors")
     parser.add_argument("--electors", type=int, help="electors (two urns)")
     parser.add_argument("--keep", action="store_true", help="keep the folder under /tmp")
+    parser.add_argument("--filler-mb", type=int, default=0,
+                        help="MB added to each cluster before and after the base backup")  # fmt: skip
     args = parser.parse_args(argv)
     electors = args.electors or (24 if args.quick else 400)
     try:
-        out = run_drill(electors=electors, quick=args.quick, keep=args.keep)
+        out = run_drill(
+            electors=electors, quick=args.quick, keep=args.keep, filler_mb=args.filler_mb
+        )
     except DrillError as error:
         print(f"drill failed: {error}", file=sys.stderr)
         return 2
