@@ -134,10 +134,10 @@ def state() -> dict[str, Any]:
     from scrutin.platform.ballotbox.models import Ballot
     from scrutin.platform.electoral.models import Urn
     from scrutin.platform.sealing import services as sealing
-    from scrutin.platform.voting.cast import recover
+    from scrutin.platform.voting.consistency import check_after_restore
     from scrutin.platform.voting.models import Emargement
 
-    recovered = recover(older_than=timedelta(0))  # casts cut by the restore point: settle them
+    check = check_after_restore()  # casts cut by the restore point: settled first
     urns = {}
     for urn in Urn.objects.order_by("code"):
         closing = sealing.closing_of(urn)
@@ -148,7 +148,7 @@ def state() -> dict[str, Any]:
                                   .values_list("elector_number", flat=True)),
             "closing": closing.fingerprint if closing else None,
         }  # fmt: skip
-    return {"recovered": recovered, "urns": urns}
+    return {"recovered": check.recovered, "consistent": check.ok, "urns": urns}
 
 
 def tally(folder: Path, urn_code: str) -> dict[str, Any]:

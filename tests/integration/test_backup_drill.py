@@ -39,9 +39,14 @@ def test_cctp_4_2_2_3_point_in_time_restore_of_both_databases_loses_no_acknowled
     assert out["failures"] == []
     figures = out["figures"]
     # restored at the target: the 3 ballots of the closed urn and the 6 of the open one
-    # acknowledged before it, none of the 3 cast after it (checked tracker by tracker)
-    assert figures["pitr_ballots"] == {"011-C": 3, "011-I": 6}
+    # acknowledged before it, none of the 3 cast after it (checked tracker by tracker), and the
+    # cast cut after storing its ballot completed by `scrutin ops restore-check` (the one cut
+    # after its intent dropped)
+    assert figures["pitr_ballots"] == {"011-C": 3, "011-I": 7}
     assert figures["pitr_expected"] == 9
+    check = figures["restore_check"]
+    assert "1 terminé(s), 1 abandonné(s)" in check[0]
+    assert check[-1] == "VERDICT : bulletins = émargements dans les 2 urne(s)."
     assert figures["verify_exit_code"] == 0
     # both primaries lost right after the last acknowledgement: pg_receivewal's copy has it all
     assert figures["rpo_receivewal"] == {"acknowledged": 12, "lost": 0, "seconds": 0.0}
