@@ -400,6 +400,10 @@ class Drill:
         urns = state["urns"]
         self._check_counts(state, "point-in-time restore")
         self.check(state["consistent"], "check_after_restore() found a difference")
+        self.check(
+            state["ready"][0] == 200, f"/sante/pret on the restored databases: {state['ready']}"
+        )
+        self.figures["readiness"] = state["ready"]
         self.check(urns["011-C"]["closing"] is not None, "the closing seal of 011-C is missing")
         kept = [a for k in ("closed", "before_backup", "during_backup") for a in acks[k]]
         missing = [a for a in kept if a["tracker"] not in urns[a["urn"]]["trackers"]
@@ -499,6 +503,7 @@ def report(out: dict[str, Any]) -> list[str]:
         f"RTO with the operator's check (scrutin ops restore-check): {f['rto_with_application']:.1f} s",
         f"baseline plain initdb + start: {base:.2f} s; ratio RTO / baseline = {rto / base:.1f}",
         f"scrutin verify on the closed urn's record: exit code {f['verify_exit_code']}",
+        f"/sante/pret on the restored databases: {' '.join(map(str, f['readiness']))}",
         "scrutin ops restore-check on the restored databases:",
         *(f"  {line}" for line in f.get("restore_check", [])),
     ]  # fmt: skip

@@ -148,7 +148,12 @@ def state() -> dict[str, Any]:
                                   .values_list("elector_number", flat=True)),
             "closing": closing.fingerprint if closing else None,
         }  # fmt: skip
-    return {"recovered": check.recovered, "consistent": check.ok, "urns": urns}
+    from django.test import Client
+
+    # the readiness probe HAProxy asks before sending voters to this node (docs/ops.md)
+    ready = Client().get("/sante/pret", HTTP_HOST="localhost")
+    return {"recovered": check.recovered, "consistent": check.ok, "urns": urns,
+            "ready": [ready.status_code, ready.content.decode().strip()]}  # fmt: skip
 
 
 def tally(folder: Path, urn_code: str) -> dict[str, Any]:

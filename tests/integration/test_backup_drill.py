@@ -48,6 +48,7 @@ def test_cctp_4_2_2_3_point_in_time_restore_of_both_databases_loses_no_acknowled
     assert "1 terminé(s), 1 abandonné(s)" in check[0]
     assert check[-1] == "VERDICT : bulletins = émargements dans les 2 urne(s)."
     assert figures["verify_exit_code"] == 0
+    assert figures["readiness"] == [200, "prêt"]  # Django on the restored databases
     # both primaries lost right after the last acknowledgement: pg_receivewal's copy has it all
     assert figures["rpo_receivewal"] == {"acknowledged": 12, "lost": 0, "seconds": 0.0}
     # the archive alone misses the segment in progress (archive_timeout 60 s): how many ballots
