@@ -323,6 +323,12 @@ class Drill:
         time.sleep(0.2)  # the next commits are strictly after the target on the same clock
         acks["after_target"] = self.step(primaries, "cast", "011-I", before + during + 2, after)["acknowledged"]  # fmt: skip
 
+        # the monitoring sees both backup streams connected (alert ScrutinBackupStreamDown)
+        lines = self.step(primaries, "metrics")["lines"]
+        self.figures["backup_metrics"] = lines
+        for alias in ("default", "ballotbox"):
+            self.check(f'scrutin_backup_stream_active{{database="{alias}"}} 1.0' in lines,
+                       f"backup stream of {alias} not seen by /metriques: {lines}")  # fmt: skip
         # the disaster: both primaries lost at once, right after the last acknowledgement
         self.figures["receiver_lag_bytes"] = {name: int(_query(c.port, (
             "SELECT coalesce(max(pg_current_wal_lsn() - flush_lsn), -1) FROM pg_stat_replication "
@@ -512,6 +518,10 @@ def report(out: dict[str, Any]) -> list[str]:
         lines.append(f"RPO {label}: {r['lost']} of {r['acknowledged']} acknowledged ballots lost "
                      f"({r['seconds']:.1f} s of votes)")  # fmt: skip
     lines.append(f"pg_receivewal lag just before the loss (bytes): {f['receiver_lag_bytes']}")
+    lines += [
+        "/metriques on the primaries before the loss:",
+        *(f"  {x}" for x in f["backup_metrics"]),
+    ]
     lines += [f"FAILED: {message}" for message in out["failures"]] or ["all checks passed"]
     return lines
 

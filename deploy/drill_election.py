@@ -10,6 +10,7 @@ the throwaway clusters (the primaries, then the restored copies) and its own
     cast URN FIRST COUNT      COUNT real encrypted ballots through the cast service, electors
                               FIRST.. of URN; prints the acknowledged trackers and elector numbers
     close URN                 close and seal URN by decision
+    metrics                   the ``scrutin_backup_*`` lines of ``/metriques``
     state                     what the databases hold: trackers per urn, émargements per urn,
                               closing seals (after ``recover()``, as an operator does first)
     tally DIR URN             tally the closed URN (aggregation checks ballots = closing seal =
@@ -184,6 +185,14 @@ def tally(folder: Path, urn_code: str) -> dict[str, Any]:
             "verify": verified.returncode, "verify_output": verified.stdout[-2000:]}  # fmt: skip
 
 
+def backup_metrics() -> dict[str, Any]:
+    """The backup stream as the monitoring sees it (``/metriques``, scrape-time gauges)."""
+    from django.test import Client
+
+    text = Client().get("/metriques", HTTP_HOST="localhost").content.decode()
+    return {"lines": [line for line in text.splitlines() if line.startswith("scrutin_backup_")]}
+
+
 def main(argv: list[str]) -> int:
     _django()
     command, *args = argv
@@ -193,6 +202,8 @@ def main(argv: list[str]) -> int:
         out = cast(args[0], int(args[1]), int(args[2]))
     elif command == "close":
         out = close(args[0])
+    elif command == "metrics":
+        out = backup_metrics()
     elif command == "state":
         out = state()
     elif command == "tally":

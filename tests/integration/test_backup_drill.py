@@ -49,6 +49,9 @@ def test_cctp_4_2_2_3_point_in_time_restore_of_both_databases_loses_no_acknowled
     assert check[-1] == "VERDICT : bulletins = émargements dans les 2 urne(s)."
     assert figures["verify_exit_code"] == 0
     assert figures["readiness"] == [200, "prêt"]  # Django on the restored databases
+    # the monitoring saw both backup streams connected before the loss
+    assert 'scrutin_backup_stream_active{database="default"} 1.0' in figures["backup_metrics"]
+    assert 'scrutin_backup_stream_active{database="ballotbox"} 1.0' in figures["backup_metrics"]
     # both primaries lost right after the last acknowledgement: pg_receivewal's copy has it all
     assert figures["rpo_receivewal"] == {"acknowledged": 12, "lost": 0, "seconds": 0.0}
     # the archive alone misses the segment in progress (archive_timeout 60 s): how many ballots
