@@ -160,9 +160,10 @@ def replication() -> list[Replication]:
         except Exception:
             states.append(Replication(alias, False))
             continue
-        backup = {} if standby or active is None else {
-            "backup_active": bool(active), "backup_retained_bytes": float(retained or 0)}  # fmt: skip
-        states.append(
-            Replication(alias, True, "standby" if standby else "primary", float(lag), **backup)
-        )
+        slot = not standby and active is not None  # the backup slot, on a primary only
+        states.append(Replication(
+            alias, True, "standby" if standby else "primary", float(lag),
+            backup_active=bool(active) if slot else None,
+            backup_retained_bytes=float(retained or 0) if slot else None,
+        ))  # fmt: skip
     return states
