@@ -33,12 +33,16 @@ RUNTIME_ENVIRONMENT = frozenset({"REDIS_PASSWORD"})
 
 ROLES = frozenset(
     {"edge", "web", "worker", "beat", "timers", "pg-electeurs", "pg-urne", "etcd", "redis",
-     "sentinel", "monitor"}
+     "sentinel", "monitor", "backup-electeurs", "backup-urne"}
 )  # fmt: skip
 APP_ROLES = frozenset({"web", "worker", "beat", "timers"})
 CLUSTERS = {"pg-electeurs": "scrutin-electeurs", "pg-urne": "scrutin-urne"}
 # The database each cluster holds (docs/ops.md "Processes").
 DATABASE_NAMES = {"scrutin-electeurs": "scrutin", "scrutin-urne": "scrutin_ballotbox"}
+# The backup host of each cluster (pg_receivewal + pg_basebackup; docs/ops.md "Backups"): one
+# per cluster, never the same for both (the two copies are kept in separate custody).
+BACKUP_ROLES = {"backup-electeurs": "scrutin-electeurs", "backup-urne": "scrutin-urne"}
+BACKUP_SLOT = "scrutin_backup"
 
 # template (relative to TEMPLATES) -> installed path; per role.
 SYSTEMD = "etc/systemd/system"
@@ -68,15 +72,18 @@ APP_FILES = [
     ("scrutin/env", "etc/scrutin/env"),
     ("haproxy/app.cfg", "etc/haproxy/haproxy.cfg"),
 ]
-PG_FILES = [
-    ("patroni/patroni.yml", "etc/patroni/{scope}.yml"),
-    ("pgbackrest/pgbackrest.conf", "etc/pgbackrest/conf.d/{scope}.conf"),
+PG_FILES = [("patroni/patroni.yml", "etc/patroni/{scope}.yml")]
+BACKUP_FILES = [
+    ("systemd/scrutin-receivewal.service", f"{SYSTEMD}/scrutin-receivewal.service"),
+    ("systemd/scrutin-basebackup.service", f"{SYSTEMD}/scrutin-basebackup.service"),
+    ("systemd/scrutin-basebackup.timer", f"{SYSTEMD}/scrutin-basebackup.timer"),
+    ("backup/scrutin-basebackup", "usr/local/sbin/scrutin-basebackup"),
 ]
 
 PLATFORM_KEYS = (
     "domain", "prefix", "var_dir", "user", "tls_certificate", "web_workers", "web_threads",
     "worker_concurrency", "pg_version", "pg_ssl_cert", "pg_ssl_key", "backup_repo",
-    "backup_retention_full", "redis_maxmemory",
+    "backup_retention_full", "backup_calendar", "redis_maxmemory",
 )  # fmt: skip
 HOST_KEYS = ("name", "site", "address", "roles")
 
@@ -148,6 +155,18 @@ def check_topology(hosts: list[Host]) -> None:
         nodes = _with(hosts, role)
         if len(nodes) != 2 or len({h.site for h in nodes}) != 2:
             raise RenderError(f"Le rôle {role} demande deux machines sur deux sites différents.")
+    for role in BACKUP_ROLES:
+        if len(_with(hosts, role)) != 1:
+            raise RenderError(f"Le rôle {role} doit être tenu par exactement une machine.")
+    for h in hosts:
+        if len(h.roles & set(BACKUP_ROLES)) == 2:
+            raise RenderError(
+                f"{h.name} sauvegarde les deux bases : leurs copies doivent rester séparées."
+            )
+        if h.roles & set(BACKUP_ROLES) and h.roles & set(CLUSTERS):
+            raise RenderError(
+                f"{h.name} sauvegarde une base qu'il héberge : prenez une autre machine."
+            )
     for role, count in (("etcd", 3), ("sentinel", 3)):
         nodes = _with(hosts, role)
         if len(nodes) != count or len({h.site for h in nodes}) != count:
@@ -196,6 +215,13 @@ def derived(platform: Mapping[str, object], hosts: list[Host]) -> dict[str, str]
             (f"server {h.name} {h.address}:5432 check port 8008" for h in nodes), "    "
         )
         patroni_targets += [f"'{h.address}:8008'" for h in nodes]
+        backup_role = next(r for r, c in BACKUP_ROLES.items() if c == scope)
+        values[f"pg_{key}_backup_address"] = _with(hosts, backup_role)[0].address
+        # libpq tries both nodes and keeps the one that accepts writes: the Patroni leader
+        values[f"pg_{key}_backup_conninfo"] = (
+            f"host={','.join(h.address for h in nodes)} port={','.join('5432' for _ in nodes)} "
+            "user=replicator sslmode=require target_session_attrs=read-write connect_timeout=5"
+        )
         values[f"pg_{key}_hba_app"] = "\n    ".join(
             f"- hostssl {DATABASE_NAMES[scope]} scrutin {h.address}/32 scram-sha-256" for h in app
         )
@@ -236,9 +262,18 @@ def host_files(
         key = scope.removeprefix("scrutin-")
         values = {**base, "scope": scope, "database": DATABASE_NAMES[scope],
                   "peer_address": peer.address, "pg_hba_app": shared[f"pg_{key}_hba_app"],
-                  "pg_port": 5432}  # fmt: skip
+                  "backup_address": shared[f"pg_{key}_backup_address"],
+                  "backup_slot": BACKUP_SLOT, "pg_port": 5432}  # fmt: skip
         for template_name, target in PG_FILES:
             files[target.format(scope=scope)] = render_text(template_name, values)
+    for role, scope in BACKUP_ROLES.items():
+        if role not in host.roles:
+            continue
+        key = scope.removeprefix("scrutin-")
+        values = {**base, "scope": scope, "backup_slot": BACKUP_SLOT,
+                  "backup_conninfo": shared[f"pg_{key}_backup_conninfo"]}  # fmt: skip
+        for template_name, target in BACKUP_FILES:
+            files[target] = render_text(template_name, values)
     if "redis" in host.roles:
         replica = "" if host.address == shared["redis_master_address"] else (
             f"replicaof {shared['redis_master_address']} 6379"

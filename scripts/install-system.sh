@@ -10,10 +10,13 @@
 # espeak-ng: the voting machine's spoken prompts, synthesised at preparation (RT 61–64).
 # haproxy, patroni: their own checkers validate the rendered deploy/ configuration (haproxy -c,
 # patroni --validate-config); no service is started.
+# postgresql-15: the server binaries (initdb, pg_ctl, pg_basebackup, pg_receivewal, pg_verifybackup)
+# of the backup and restore drill (deploy/backup_drill.py, tests/integration/test_backup_drill.py),
+# which starts throwaway clusters of its own; SCRUTIN_PG_BIN points elsewhere if needed.
 set -euo pipefail
 need=()
 for pkg in libsodium23 libssl3 chromium firefox-esr webkit2gtk-driver xvfb postgresql-client nodejs npm \
-           fonts-dejavu-core poppler-utils iproute2 espeak-ng haproxy patroni; do
+           fonts-dejavu-core poppler-utils iproute2 espeak-ng haproxy patroni postgresql-15; do
   dpkg -s "$pkg" >/dev/null 2>&1 && continue
   [ "$pkg" = libssl3 ] && dpkg -s libssl3t64 >/dev/null 2>&1 && continue
   need+=("$pkg")

@@ -56,5 +56,31 @@ def incident_command(
         typer.echo("Incident inscrit au journal ; le comité de projet est prévenu par courriel.")
 
 
+@ops_app.command("restore-check")
+def restore_check_command() -> None:
+    """Après une restauration des bases, avant de rouvrir le vote (application arrêtée) :
+    termine ou abandonne les votes coupés par le point de restauration, puis compare urne par
+    urne les bulletins de l'urne et les émargements. Code de sortie 1 à la moindre différence."""
+    _django()
+    from scrutin.platform.voting.consistency import check_after_restore
+
+    report = check_after_restore()
+    typer.echo(f"Votes interrompus : {report.recovered['completed']} terminé(s), "
+               f"{report.recovered['dropped']} abandonné(s), {report.recovered['orphans']} "
+               "marque(s) orpheline(s) effacée(s).")  # fmt: skip
+    for urn in report.urns:
+        verdict = "égaux" if urn.ok else "DIFFÉRENTS"
+        typer.echo(f"Urne {urn.code} : {urn.ballots} bulletin(s), {urn.emargements} "
+                   f"émargement(s) — {verdict}")  # fmt: skip
+    if report.pending:
+        typer.echo(f"{report.pending} vote(s) en cours d'enregistrement : arrêtez l'application "
+                   "avant ce contrôle.")  # fmt: skip
+    if not report.ok:
+        typer.echo("VERDICT : NE PAS ROUVRIR — les deux bases ne sont pas restaurées au même "
+                   "instant (docs/ops.md, « Backups and point-in-time restore »).")  # fmt: skip
+        raise typer.Exit(1)
+    typer.echo(f"VERDICT : bulletins = émargements dans les {len(report.urns)} urne(s).")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(ops_app, name="ops")

@@ -42,6 +42,7 @@ def test_issue_19_7_commands_on_a_database_never_migrated_say_so_in_french(
         ("electors", "check", str(path), "--report", "json"),
         ("electors", "import", str(path)),
         ("journal", "verify", "--database"),
+        ("ops", "restore-check"),
     ):
         done = scrutin(tmp_path, *args)
         assert done.returncode == 3, (args, done.stderr[-2000:])

@@ -58,7 +58,7 @@ def _by_target(rendered, target: str) -> dict[str, str]:
 def test_every_template_is_rendered_for_some_host(rendered) -> None:
     used = (
         {name for files in render.ROLE_FILES.values() for name, _ in files}
-        | {name for name, _ in render.APP_FILES + render.PG_FILES}
+        | {name for name, _ in render.APP_FILES + render.PG_FILES + render.BACKUP_FILES}
         | {"redis/scrutin.conf"}
     )
     on_disk = {
@@ -152,11 +152,15 @@ def test_cctp_4_2_2_3_patroni_is_synchronous_strict_for_both_clusters(rendered) 
             assert dcs["synchronous_mode"] is True
             assert dcs["synchronous_mode_strict"] is True
             assert dcs["postgresql"]["parameters"]["synchronous_commit"] == "on"
-            assert "archive-push" in dcs["postgresql"]["parameters"]["archive_command"]
+            # the backup host's pg_receivewal: a permanent slot, a replication line for it
+            assert dcs["slots"] == {"scrutin_backup": {"type": "physical"}}
+            assert "archive_command" not in dcs["postgresql"]["parameters"]
             assert len(config["etcd3"]["hosts"].split(",")) == 3
             hba = config["postgresql"]["pg_hba"]
             assert all("md5" not in line and "trust" not in line for line in hba)
             assert any(line.startswith("hostssl replication") for line in hba)
+            backup = "203.0.113.41" if scope == "scrutin-electeurs" else "203.0.113.42"
+            assert f"hostssl replication replicator {backup}/32 scram-sha-256" in hba
             scopes.add(config["scope"])
     assert scopes == {"scrutin-electeurs", "scrutin-urne"}
 
@@ -271,6 +275,64 @@ def test_systemd_accepts_the_rendered_units(tmp_path) -> None:
             path.write_text(text)
             units.append(str(path))
     assert len(units) == 8
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *units], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout + result.stderr == ""
+
+
+def test_cctp_4_2_2_3_each_cluster_has_its_own_backup_host(rendered) -> None:
+    for host, scope, nodes in (("c-bke", "scrutin-electeurs", "192.0.2.21,198.51.100.21"),
+                               ("c-bku", "scrutin-urne", "192.0.2.22,198.51.100.22")):  # fmt: skip
+        files = rendered[host]
+        unit = files["etc/systemd/system/scrutin-receivewal.service"]
+        assert f"--directory=/srv/scrutin-backup/{scope}/wal" in unit
+        assert "--slot=scrutin_backup --synchronous" in unit
+        assert f"host={nodes} " in unit and "target_session_attrs=read-write" in unit
+        script = files["usr/local/sbin/scrutin-basebackup"]
+        assert "pg_verifybackup" in script and "head -n -4" in script
+        assert "OnCalendar=*-*-* 00/6:00:00" in files["etc/systemd/system/scrutin-basebackup.timer"]
+        assert not any("patroni" in target for target in files)
+    assert "scrutin-receivewal.service" not in str(rendered["a-pge"])
+
+
+def test_the_two_databases_are_never_backed_up_on_one_host() -> None:
+    variables = _sample()
+    for host in variables["hosts"]:
+        if host["name"] == "c-bke":
+            host["roles"] = ["backup-electeurs", "backup-urne"]
+    variables["hosts"] = [h for h in variables["hosts"] if h["name"] != "c-bku"]
+    with pytest.raises(render.RenderError, match="copies doivent rester séparées"):
+        render.render(variables)
+    variables = _sample()
+    for host in variables["hosts"]:
+        if host["name"] == "a-pgu":
+            host["roles"] = ["pg-urne", "backup-electeurs"]
+    variables["hosts"] = [h for h in variables["hosts"] if h["name"] != "c-bke"]
+    with pytest.raises(render.RenderError, match="sauvegarde une base qu'il héberge"):
+        render.render(variables)
+
+
+def test_the_base_backup_script_is_valid_shell(rendered, tmp_path) -> None:
+    path = tmp_path / "scrutin-basebackup"
+    path.write_text(rendered["c-bku"]["usr/local/sbin/scrutin-basebackup"])
+    result = subprocess.run(["sh", "-n", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze absent")
+@pytest.mark.skipif(
+    not Path("/usr/lib/postgresql/15/bin/pg_receivewal").exists(), reason="postgresql-15 absent"
+)
+def test_systemd_accepts_the_backup_units(rendered, tmp_path) -> None:
+    units = []
+    for target, text in rendered["c-bke"].items():
+        if target.startswith("etc/systemd/system/"):
+            path = tmp_path / Path(target).name
+            path.write_text(text)
+            units.append(str(path))
+    assert len(units) == 3
     result = subprocess.run(
         ["systemd-analyze", "verify", *units], capture_output=True, text=True, timeout=120
     )

@@ -35,6 +35,8 @@ def test_cctp_4_2_2_3_alert_rules_parse_and_cover_the_issue() -> None:
     assert "> 0.05" in found["ScrutinCastErrorRate"]["expr"]
     assert found["ScrutinCastErrorRate"]["for"] == "2m"
     assert "> 5" in found["ScrutinReplicationLag"]["expr"]
+    assert "scrutin_backup_stream_active" in found["ScrutinBackupStreamDown"]["expr"]
+    assert "> 32e9" in found["ScrutinBackupWalRetained"]["expr"]
     assert "node_filesystem_avail_bytes" in found["ScrutinDiskAlmostFull"]["expr"]
     assert "> 0.85" in found["ScrutinDiskAlmostFull"]["expr"]
 
@@ -53,7 +55,8 @@ def test_every_rule_is_complete_and_explained_in_french() -> None:
 def test_rules_use_only_metric_names_the_platform_exports() -> None:
     exported = {"scrutin_casts_accepted_total", "scrutin_cast_refusals_total",
                 "scrutin_cast_errors_total", "scrutin_database_up",
-                "scrutin_replication_lag_seconds", "scrutin_celery_queue_depth"}  # fmt: skip
+                "scrutin_replication_lag_seconds", "scrutin_celery_queue_depth",
+                "scrutin_backup_stream_active", "scrutin_backup_wal_retained_bytes"}  # fmt: skip
     used = set()
     for rule in rules().values():
         used |= set(re.findall(r"\bscrutin_[a-z_]+", rule["expr"]))

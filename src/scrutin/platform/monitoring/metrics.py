@@ -134,7 +134,8 @@ def _task_retry(sender: Any = None, **kwargs: Any) -> None:
 
 
 class ScrapeCollector(Collector):
-    """Values read at scrape time: Celery queue depth and PostgreSQL replication lag."""
+    """Values read at scrape time: Celery queue depth, PostgreSQL replication lag and the
+    backup host's WAL stream."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from .probes import queue_depth, replication
@@ -155,12 +156,28 @@ class ScrapeCollector(Collector):
         up = GaugeMetricFamily(
             "scrutin_database_up", "La base répond (1) ou non (0).", labels=["database"]
         )
+        stream = GaugeMetricFamily(
+            "scrutin_backup_stream_active",
+            "Le pg_receivewal de l'hôte de sauvegarde est connecté au slot scrutin_backup de ce "
+            "primaire (1) ou non (0) ; absent sans ce slot.",
+            labels=["database"],
+        )
+        retained = GaugeMetricFamily(
+            "scrutin_backup_wal_retained_bytes",
+            "Octets de WAL que le slot scrutin_backup retient sur ce primaire (copie en retard).",
+            labels=["database"],
+        )
         for state in replication():
             up.add_metric([state.alias], 1 if state.up else 0)
             if state.up and state.lag_seconds is not None:
                 lag.add_metric([state.alias, state.role], state.lag_seconds)
+            if state.backup_active is not None:
+                stream.add_metric([state.alias], 1 if state.backup_active else 0)
+                retained.add_metric([state.alias], state.backup_retained_bytes or 0.0)
         yield lag
         yield up
+        yield stream
+        yield retained
 
 
 def exposition() -> bytes:

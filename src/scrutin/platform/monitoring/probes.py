@@ -124,15 +124,25 @@ class Replication:
     up: bool
     role: str = ""
     lag_seconds: float | None = None
+    # the backup host's slot (deploy/: pg_receivewal, docs/ops.md "Backups"), on a primary that
+    # has it: is the stream connected, and how much WAL does the slot hold back here
+    backup_active: bool | None = None
+    backup_retained_bytes: float | None = None
 
 
-LAG_SQL = """
+BACKUP_SLOT = "scrutin_backup"
+LAG_SQL = f"""
 SELECT pg_is_in_recovery(),
        CASE WHEN pg_is_in_recovery()
             THEN COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
             ELSE COALESCE((SELECT MAX(EXTRACT(EPOCH FROM replay_lag)) FROM pg_stat_replication), 0)
+       END,
+       (SELECT active FROM pg_replication_slots WHERE slot_name = '{BACKUP_SLOT}'),
+       CASE WHEN NOT pg_is_in_recovery() THEN
+            (SELECT COALESCE(pg_current_wal_lsn() - restart_lsn, 0)::float8
+             FROM pg_replication_slots WHERE slot_name = '{BACKUP_SLOT}')
        END
-"""
+"""  # noqa: S608 - a constant, no outside input
 
 
 def replication() -> list[Replication]:
@@ -146,9 +156,14 @@ def replication() -> list[Replication]:
                 run_query(alias, "SELECT 1")
                 states.append(Replication(alias, True, "single", 0.0))
                 continue
-            standby, lag = run_query(alias, LAG_SQL)[0]
+            standby, lag, active, retained = run_query(alias, LAG_SQL)[0]
         except Exception:
             states.append(Replication(alias, False))
             continue
-        states.append(Replication(alias, True, "standby" if standby else "primary", float(lag)))
+        slot = not standby and active is not None  # the backup slot, on a primary only
+        states.append(Replication(
+            alias, True, "standby" if standby else "primary", float(lag),
+            backup_active=bool(active) if slot else None,
+            backup_retained_bytes=float(retained or 0) if slot else None,
+        ))  # fmt: skip
     return states
