@@ -29,12 +29,21 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "board/index.html", {"urns": services.published_urns()})
 
 
+def _annulled(urn: Urn) -> str:
+    """« Élection annulée par décision … du … — remplacée par … », or ``""`` (issue 17)."""
+    from ..electoral import succession
+
+    annulment = succession.annulment_of(urn)
+    return succession.status_label(urn, annulment) if annulment else ""
+
+
 @require_safe
 def urn_page(request: HttpRequest, code: str) -> HttpResponse:
     item = _published(code)
     context: dict[str, object] = {
         "item": item,
         "platform_key": platform_public_key_hex(),
+        "annulled": _annulled(item.urn),
     }
     asked = request.GET.get("suivi")
     if asked is not None:
