@@ -209,3 +209,43 @@ def test_issue_17_partial_election_leaves_the_general_election_untouched(
     with pytest.raises(succession.SuccessionRefused, match="Sièges à pourvoir invalides"):
         succession.partial("011", {"011-C.2": (0, 9)}, reference="x", reason="y", user=admin)
     assert fingerprint(before[3]) == old.election.fingerprint
+
+
+def test_issue_17_cli_annul_refuses_then_applies_a_national_decision(closed_vote: Vote) -> None:
+    from typer.testing import CliRunner
+
+    from scrutin.cli.main import _register, app
+
+    _register()
+    tallied(closed_vote)
+    _national()
+    make_user("PRESCOE", ["011"], name="president-011@cci.test")
+    run = CliRunner().invoke
+    base = ["urns", "annul", "--cci", "011", "--compte"]
+    refused = run(app, [*base, "admin-national@cci.test", "--reference", REFERENCE])
+    assert refused.exit_code == 1 and "motif de la décision" in refused.output
+    local = run(app, [*base, "president-011@cci.test", "--reference", REFERENCE, "--motif", REASON])
+    assert local.exit_code == 1 and "compte national" in local.output
+    assert not UrnSuccession.objects.exists()
+    done = run(app, [*base, "admin-national@cci.test", "--reference", REFERENCE, "--motif", REASON])
+    assert done.exit_code == 0, done.output
+    assert "nouvelle urne 011-C.2" in done.output and "Nouvelle cérémonie des clés" in done.output
+    again = run(app, ["urns", "annul", "011-C", "--compte", "admin-national@cci.test",
+                      "--reference", REFERENCE, "--motif", REASON])  # fmt: skip
+    assert again.exit_code == 1 and "déjà été remplacée" in again.output
+
+
+def test_issue_17_rehearsal_reset_removes_the_new_elections_too(
+    closed_vote: Vote, settings: Any
+) -> None:
+    from scrutin.platform import rehearsal
+    from scrutin.platform.credentials.models import DeadCredential
+
+    tallied(closed_vote)
+    succession.annul(["011-C"], reference=REFERENCE, reason=REASON, user=_national())
+    settings.SCRUTIN_ENVIRONMENT = "test"
+    counts = rehearsal.reset("011")
+    assert counts["tables"]["electoral.UrnSuccession"] == 1
+    assert list(Urn.objects.values_list("code", flat=True)) == ["011-C"]
+    assert not ArchivedCeremony.objects.exists() and not DeadCredential.objects.exists()
+    assert not (Path(settings.VAR_DIR) / "successions" / "011-C").exists()
