@@ -252,3 +252,25 @@ def test_issue_17_rehearsal_reset_removes_the_new_elections_too(
     assert list(Urn.objects.values_list("code", flat=True)) == ["011-C"]
     assert not ArchivedCeremony.objects.exists() and not DeadCredential.objects.exists()
     assert not (Path(settings.VAR_DIR) / "successions" / "011-C").exists()
+
+
+def test_issue_17_cctp_4_2_3_archived_emargements_are_returned_then_destroyed(
+    closed_vote: Vote, tmp_path: Path
+) -> None:
+    from scrutin.platform.credentials.models import DeadCredential
+    from scrutin.platform.personaldata.destruction import destroy
+    from scrutin.platform.personaldata.restitution import build
+
+    tallied(closed_vote)
+    private, public = generate_keypair()
+    credentials.register_recipient(public, "Opérateur de test")
+    _codes(private)
+    created = succession.annul(["011-C"], reference=REFERENCE, reason=REASON, user=_national())
+    archived = Path(created[0].succession.archive) / "emargements.json"
+    assert archived.is_file() and DeadCredential.objects.count() == 20
+    returned = build("011", tmp_path / "restitution")
+    assert "emargement/emargement-011-C-archivee.json" in returned.manifest["files"]
+    assert returned.manifest["counts"]["urns"]["011-C"]["emargements_archived"] == 12
+    done = destroy("011", override="essai de destruction")
+    assert done.certificate["tables"]["credentials.DeadCredential"] == 20
+    assert not archived.exists() and not DeadCredential.objects.exists()
