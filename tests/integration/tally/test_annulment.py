@@ -159,6 +159,11 @@ def test_issue_17_annulled_urn_rerun_end_to_end_both_records_verify(
     assert "Élection en vigueur" in ";".join(by_code["011-C.2"])
     page = client.get(f"/gestion/depouillement/urne/{old.code}/").content.decode()
     assert "Élection annulée par décision" in page and REFERENCE in page
+    from scrutin.platform.control.services import participation
+
+    leaves = {u.label: (u.registered, u.voters)
+              for r in participation(admin).children for c in r.children for u in c.children}  # fmt: skip
+    assert leaves == {"011-C.2": (20, 7)}  # the annulled election is not counted twice
     public = Client().get(f"/urnes/{old.code}/").content.decode()
     assert "Élection annulée par décision" in public
 
