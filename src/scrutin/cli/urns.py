@@ -147,14 +147,12 @@ def annul(
     nouvelle élection : le registre, les scellements et les résultats annulés restent archivés."""
     _django()
     from scrutin.platform.electoral import succession
-    from scrutin.platform.electoral.models import Urn, UrnSuccession
 
     if bool(codes) == bool(cci):
         typer.echo("Indiquez soit le code d'une ou plusieurs urnes, soit --cci.", err=True)
         raise typer.Exit(2)
     if cci:
-        codes = [u.code for u in Urn.objects.filter(cci_id=cci).order_by("code")
-                 if not UrnSuccession.objects.filter(previous=u).exists()]  # fmt: skip
+        codes = succession.current_codes(cci)
     try:
         created = succession.annul(list(codes or []), reference=reference, reason=reason,
                                    user=_national(account))  # fmt: skip

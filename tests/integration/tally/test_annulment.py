@@ -279,3 +279,26 @@ def test_issue_17_cctp_4_2_3_archived_emargements_are_returned_then_destroyed(
     done = destroy("011", override="essai de destruction")
     assert done.certificate["tables"]["credentials.DeadCredential"] == 20
     assert not archived.exists() and not DeadCredential.objects.exists()
+
+
+def test_issue_17_national_page_applies_the_decision_and_refuses_others(
+    closed_vote: Vote,
+) -> None:
+    tallied(closed_vote)
+    url = "/gestion/scellement/nouvelle-election/"
+    president = make_user("PRESCOE", ["011"], name="president-011@cci.test")
+    local = Client()
+    local.force_login(president)
+    assert local.get(url).status_code == 403
+    admin = make_user("ADMIN", None, national=True, name="admin-national@cci.test")
+    client = Client()
+    client.force_login(admin)
+    page = client.get(url).content.decode()
+    assert "Élection en vigueur" in page and "011-C" in page
+    form = {"action": "annul", "cci": "011", "reference": "", "reason": REASON, "confirm": "on"}
+    refused = client.post(url, form, follow=True).content.decode()
+    assert "Indiquez la référence de la décision" in refused
+    assert not UrnSuccession.objects.exists()
+    done = client.post(url, form | {"reference": REFERENCE}, follow=True).content.decode()
+    assert "nouvelle urne 011-C.2" in done and "Élection annulée par décision" in done
+    assert UrnSuccession.objects.get().successor.code == "011-C.2"

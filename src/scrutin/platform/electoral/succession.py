@@ -93,6 +93,12 @@ def status_label(urn: Urn, annulled: UrnSuccession | None = None) -> str:
     return f"Élection en vigueur ({what} n° {urn.generation}, décision {origin.reference})"
 
 
+def current_codes(cci_code: str) -> list[str]:
+    """The CCI's urns whose election is in force (not yet replaced by a new election)."""
+    urns = Urn.objects.filter(cci_id=cci_code, successions__isnull=True).order_by("code")
+    return list(urns.values_list("code", flat=True))
+
+
 def _check(user: Any, reference: str, reason: str) -> tuple[str, str]:
     if user is None or not is_national(user):
         raise SuccessionRefused(NATIONAL_ONLY)
