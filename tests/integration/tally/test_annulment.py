@@ -135,6 +135,14 @@ def test_issue_17_annulled_urn_rerun_end_to_end_both_records_verify(
     new_report = verify_record(services.record_dir(new), workers=1)
     assert old_report.valid, old_report.render()
     assert new_report.valid, new_report.render()
+    from typer.testing import CliRunner
+
+    from scrutin.cli.main import _register, app
+
+    _register()
+    for urn in (old, new):  # `scrutin verify DIR`, as a COE or an expert runs it
+        verified = CliRunner().invoke(app, ["verify", str(services.record_dir(urn))])
+        assert verified.exit_code == 0, verified.output
     assert old.election.params["election_id"] != new.election.params["election_id"]
     assert old.election.fingerprint != Urn.objects.get(pk=new.pk).election.fingerprint
     # the seals: every document, old and new, verifies; the platform re-checks its own

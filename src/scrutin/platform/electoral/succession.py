@@ -94,8 +94,11 @@ def status_label(urn: Urn, annulled: UrnSuccession | None = None) -> str:
 
 
 def current_codes(cci_code: str) -> list[str]:
-    """The CCI's urns whose election is in force (not yet replaced by a new election)."""
-    urns = Urn.objects.filter(cci_id=cci_code, successions__isnull=True).order_by("code")
+    """The CCI's sealed urns whose election is in force (not replaced by a new election): what
+    « every urn of the CCI » means for an annulment (an urn never sealed had no election)."""
+    urns = Urn.objects.filter(
+        cci_id=cci_code, successions__isnull=True, seal__isnull=False
+    ).order_by("code")
     return list(urns.values_list("code", flat=True))
 
 
