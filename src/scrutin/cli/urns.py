@@ -197,5 +197,27 @@ def partial(
     _report(created)
 
 
+@app.command("new-list")
+def new_list(
+    codes: Annotated[list[str], typer.Argument(help="Code(s) des nouvelles urnes (ex. 011-C.2).")],
+    file: Annotated[Path, typer.Option("--fichier", help="Fichier des électeurs (annexe 7).")],
+    reference: Reference = "",
+    reason: Reason = "",
+    account: Account = "",
+) -> None:
+    """Remplace la liste reprise d'une nouvelle élection (non scellée) par une nouvelle liste."""
+    _django()
+    from scrutin.platform.electoral import succession
+
+    try:
+        counts = succession.replace_list(codes, file, reference=reference, reason=reason,
+                                         user=_national(account))  # fmt: skip
+    except succession.SuccessionRefused as exc:
+        typer.echo(f"Refusé : {exc}", err=True)
+        raise typer.Exit(1) from None
+    for code, count in counts.items():
+        typer.echo(f"Urne {code} : nouvelle liste de {count} électeur(s).")
+
+
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="urns")

@@ -315,3 +315,29 @@ def test_issue_17_national_page_applies_the_decision_and_refuses_others(
     done = client.post(url, form | {"reference": REFERENCE}, follow=True).content.decode()
     assert "nouvelle urne 011-C.2" in done and "Élection annulée par décision" in done
     assert UrnSuccession.objects.get().successor.code == "011-C.2"
+
+
+def test_issue_17_new_election_takes_a_new_electors_list(closed_vote: Vote, tmp_path: Path) -> None:
+    from scrutin.platform.electoral.annex7 import generate
+
+    tallied(closed_vote)
+    admin = _national()
+    succession.annul(["011-C"], reference=REFERENCE, reason=REASON, user=admin)
+    path = tmp_path / "nouvelle-liste.csv"
+    generate.write_csv(path, generate.ELECTORS_HEADER,
+                       generate.elector_rows("011", [("C", "")], 5))  # fmt: skip
+    with pytest.raises(succession.SuccessionRefused, match="pas une nouvelle élection"):
+        succession.replace_list(["011-C"], path, reference="CELE 4", reason="liste", user=admin)
+    with pytest.raises(succession.SuccessionRefused, match="compte national"):
+        succession.replace_list(["011-C.2"], path, reference="CELE 4", reason="liste", user=None)
+    counts = succession.replace_list(["011-C.2"], path, reference="CELE 4", reason="nouvelle liste",
+                                     user=admin)  # fmt: skip
+    assert counts == {"011-C.2": 5} and Elector.objects.count() == 5
+    new = Urn.objects.get(code="011-C.2")
+    assert new.list_fingerprint.count == 5
+    assert JournalEntry.objects.filter(event="urn:electors:replace").count() == 1
+    # the annulled urn's seal is still checked against the list as it was transferred
+    old_seal = UrnSeal.objects.get(urn__code="011-C")
+    from scrutin.platform.sealing.checks import check_urn_seal
+
+    assert all(f.ok for f in check_urn_seal(old_seal)), check_urn_seal(old_seal)

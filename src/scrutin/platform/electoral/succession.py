@@ -16,7 +16,7 @@ apart, so the two records and their seals verify independently and the public re
 does not change (docs/protocol.md §16).
 
 What moves to the new urn: the electors (the same list; a CELE or court decision can amend it
-before the new urn's seal). For them to vote again, the previous émargement list is first
+before the new urn's seal, or :func:`replace_list` replaces it by a new annex-7 file). For them to vote again, the previous émargement list is first
 archived to ``VAR_DIR/successions/<code>/emargements.json`` (its fingerprint is checked against
 the closing seal, and ``scrutin urns check-seals`` checks the archive afterwards), then removed;
 their credentials are invalidated (kept only as :class:`DeadCredential` hashes so that a login
@@ -341,6 +341,68 @@ def partial(cci_code: str, seats: dict[str, tuple[int, int]], *, reference: str,
     return out
 
 
+def replace_list(codes: list[str], path: Path, *, reference: str, reason: str,
+                 user: Any) -> dict[str, int]:  # fmt: skip
+    """A **new electors list** for new elections not sealed yet (instead of the list taken
+    over): an annex-7 electors file of the CCI whose every row belongs to one of these urns;
+    their current list is replaced, or nothing changes (any blocking error, a row of another
+    urn, a number already used by another urn of the CCI). Journaled ``urn:electors:replace``.
+    Returns the number of electors per urn code."""
+    from ..credentials.models import Credential
+    from .annex7 import electors as annex_electors
+    from .imports import ELECTOR_COLUMNS, limits, structure_index
+
+    reference, reason = _check(user, reference, reason)
+    urns = {u.id: u for u in Urn.objects.filter(code__in=codes)}
+    if not urns or len(urns) != len(set(codes)):
+        raise SuccessionRefused(f"Urne inconnue parmi : {', '.join(codes)}.")
+    for urn in urns.values():
+        if urn.generation == 1 or not UrnSuccession.objects.filter(successor=urn).exists():
+            raise SuccessionRefused(
+                f"L'urne {urn.code} n'est pas une nouvelle élection : sa liste se remplace par "
+                "l'import habituel des fichiers d'électeurs."
+            )
+        if urn.sealed_at is not None:
+            raise SuccessionRefused(
+                f"L'urne {urn.code} est scellée : sa liste ne peut plus changer."
+            )
+    if len({u.cci_id for u in urns.values()}) != 1:
+        raise SuccessionRefused("Une liste électorale concerne les urnes d'une seule CCI.")
+    rows: list[list[str | None]] = []
+    report, _checker = annex_electors.read_electors(path, structure_index(), rows.append,
+                                                    limits=limits())  # fmt: skip
+    if not report.accepted:
+        first = "; ".join(f"ligne {i.line} : {i.message}" for i in report.issues if i.blocking)
+        raise SuccessionRefused(f"Fichier refusé : {first[:600]}")
+    urn_at = ELECTOR_COLUMNS.index("urn_id")
+    if others := sorted({str(r[0]) for r in rows if int(str(r[urn_at])) not in urns}):
+        raise SuccessionRefused(
+            f"{len(others)} électeur(s) du fichier n'appartiennent à aucune des urnes "
+            f"{', '.join(sorted(u.code for u in urns.values()))} (ex. {others[0]}) : rien n'est changé."
+        )
+    numbers = [str(r[0]) for r in rows]
+    with transaction.atomic():
+        taken = Elector.objects.filter(number__in=numbers).exclude(urn_id__in=list(urns))
+        if clash := taken.values_list("number", flat=True).first():
+            raise SuccessionRefused(
+                f"Le numéro d'électeur {clash} est déjà celui d'un électeur d'une autre urne : "
+                "rien n'est changé."
+            )
+        old = list(Elector.objects.filter(urn_id__in=list(urns)).values_list("number", flat=True))
+        Credential.objects.filter(elector_id__in=old).delete()
+        removed = Elector.objects.filter(urn_id__in=list(urns)).delete()[0]
+        Elector.objects.bulk_create(
+            [Elector(**dict(zip(ELECTOR_COLUMNS, row, strict=True))) for row in rows],
+            batch_size=2000,
+        )
+        refreshed = fingerprints.refresh(urns.values())
+        counts = {urn.code: refreshed[urn.id][0] for urn in urns.values()}
+        record_event("urn:electors:replace", actor=user, cci_code=next(iter(urns.values())).cci_id,
+                     data={"reference": reference, "reason": reason, "urns": counts,
+                           "removed": removed, "file": path.name})  # fmt: skip
+    return counts
+
+
 def dead_credential_message(identifier: str, code: str) -> str | None:
     """The message for a login with a credential of a replaced election, else ``None``."""
     import hmac
@@ -366,8 +428,9 @@ def next_steps(created: list[Created]) -> list[str]:
     cci = created[0].successor.cci_id
     return [
         f"Nouvelle(s) urne(s) : {codes} (CCI {cci}). Calendrier accéléré, dans l'ordre :",
-        "  1. Liste électorale : reprise telle quelle ; modifications par décision de la CELE "
-        "ou du juge avant le scellement (page Électeurs).",
+        "  1. Liste électorale : reprise telle quelle (modifications par décision de la CELE "
+        "ou du juge, page Électeurs) ou remplacée par une nouvelle liste (scrutin urns new-list), "
+        "avant le scellement.",
         "  2. Nouvelles candidatures, puis leur scellement — /gestion/candidatures/",
         f"  3. Nouvelle cérémonie des clés de la COE — /gestion/ceremonie/cci/{cci}/",
         "  4. CCI France descelle la plate-forme (décision), la COE scelle la nouvelle urne avec "
