@@ -174,6 +174,8 @@ def test_issue_17_annulled_urn_rerun_end_to_end_both_records_verify(
     assert leaves == {"011-C.2": (20, 7)}  # the annulled election is not counted twice
     public = Client().get(f"/urnes/{old.code}/").content.decode()
     assert "Élection annulée par décision" in public
+    board = Client().get("/urnes/").content.decode()
+    assert board.count("Élection annulée par décision") == 1 and "011-C.2" in board
 
 
 def test_issue_17_annulment_needs_reference_and_reason(closed_vote: Vote) -> None:

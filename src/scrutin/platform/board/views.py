@@ -26,7 +26,13 @@ def _published(code: str) -> services.Published:
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "board/index.html", {"urns": services.published_urns()})
+    from ..electoral import succession
+
+    urns = services.published_urns()
+    annulled = succession.annulments([p.urn.id for p in urns])
+    rows = [{"p": p, "annulled": annulled[p.urn.id].label() if p.urn.id in annulled else ""}
+            for p in urns]  # fmt: skip
+    return render(request, "board/index.html", {"urns": rows})
 
 
 def _annulled(urn: Urn) -> str:
