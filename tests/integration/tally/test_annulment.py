@@ -230,7 +230,7 @@ def test_issue_17_partial_election_leaves_the_general_election_untouched(
 
     assert _ceremony_id("011", 1) == "coe-011-e2-1"  # the new ceremony never reuses an old id
     with pytest.raises(succession.SuccessionRefused, match="Sièges à pourvoir invalides"):
-        succession.partial("011", {"011-C.2": (0, 9)}, reference="x", reason="y", user=admin)
+        succession.partial("011", {"011-C.2": (0, 16)}, reference="x", reason="y", user=admin)
     assert fingerprint(before[3]) == old.election.fingerprint
 
 

@@ -315,16 +315,19 @@ def partial(cci_code: str, seats: dict[str, tuple[int, int]], *, reference: str,
         for code, (ccir, ccit) in seats.items():
             urn = urns[code]
             _current(urn)
+            # bounded by the seats of the scrutin (its general election), whichever its latest
+            general = Urn.objects.get(category=urn.category, subcategory_code=urn.subcategory_code,
+                                      generation=1)  # fmt: skip
             if (
                 ccir < 0
                 or ccit < 0
-                or ccir > urn.seats_ccir
-                or ccit > urn.seats_ccit
+                or ccir > general.seats_ccir
+                or ccit > general.seats_ccit
                 or ccir + ccit == 0
             ):
                 raise SuccessionRefused(
-                    f"Sièges à pourvoir invalides pour l'urne {code} : de 0 à {urn.seats_ccir} "
-                    f"(CCIR) et de 0 à {urn.seats_ccit} (CCIT), au moins un siège."
+                    f"Sièges à pourvoir invalides pour l'urne {code} : de 0 à {general.seats_ccir} "
+                    f"(CCIR) et de 0 à {general.seats_ccit} (CCIT), au moins un siège."
                 )
         _check_cci_tallied(cci)
         now, out = timezone.now(), []
