@@ -176,6 +176,11 @@ def test_issue_17_annulled_urn_rerun_end_to_end_both_records_verify(
     assert "Élection annulée par décision" in public
     board = Client().get("/urnes/").content.decode()
     assert board.count("Élection annulée par décision") == 1 and "011-C.2" in board
+    # the new election can itself be annulled once tallied: a third one, a third ceremony id
+    third = succession.annul(["011-C.2"], reference="TA Lyon n° 2609999", reason=REASON, user=admin)
+    assert third[0].successor.code == "011-C.3" and ArchivedCeremony.objects.count() == 2
+    assert Elector.objects.filter(urn=third[0].successor).count() == 20
+    assert all(f.ok for f in check_seals())
 
 
 def test_issue_17_annulment_needs_reference_and_reason(closed_vote: Vote) -> None:
