@@ -128,7 +128,8 @@ def _check_cci_tallied(cci: Cci) -> None:
         raise SuccessionRefused(
             f"Dépouillement non terminé pour l'urne ou les urnes {', '.join(pending)} de la CCI "
             f"{cci.code} : une annulation porte sur des résultats proclamés, et la nouvelle "
-            "cérémonie des clés remplacera les clés de la COE. Terminez d'abord le dépouillement "
+            "élection (annulation ou élection partielle) remplacera les clés de la COE par une "
+            "nouvelle cérémonie. Terminez d'abord le dépouillement "
             "(une urne encore ouverte se clôt sur décision : scrutin urns close CODE --motif …)."
         )
 
