@@ -165,6 +165,8 @@ def test_issue_17_annulled_urn_rerun_end_to_end_both_records_verify(
     by_code = {r[0]: r for r in rows[1:]}
     assert "Élection annulée par décision" in ";".join(by_code["011-C"])
     assert "Élection en vigueur" in ";".join(by_code["011-C.2"])
+    listing = client.get("/gestion/depouillement/").content.decode()
+    assert listing.count("Élection annulée par décision") == 1 and "elections.csv" in listing
     page = client.get(f"/gestion/depouillement/urne/{old.code}/").content.decode()
     assert "Élection annulée par décision" in page and REFERENCE in page
     from scrutin.platform.control.services import participation

@@ -44,9 +44,14 @@ def _session(urn: Urn) -> TallySession | None:
 
 @perimeter_required("tally.view_results")
 def index(request: HttpRequest) -> HttpResponse:
+    from ..electoral import succession
+
     sessions = {s.urn_id: s for s in TallySession.objects.all()}
-    rows = [{"urn": u, "session": sessions.get(u.id), "election": getattr(u, "election", None)}
-            for u in visible_urns(request.user).select_related("election")]  # fmt: skip
+    urns = list(visible_urns(request.user).select_related("election"))
+    annulled = succession.annulments([u.id for u in urns])
+    rows = [{"urn": u, "session": sessions.get(u.id), "election": getattr(u, "election", None),
+             "annulled": annulled[u.id].label() if u.id in annulled else ""}
+            for u in urns]  # fmt: skip
     return render(request, "tally/index.html", {
         "rows": rows, "can_export": is_national(request.user)
         and request.user.has_perm("tally.export_results"),
