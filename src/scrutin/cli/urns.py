@@ -3,7 +3,8 @@
 ``close --due`` is what the timer runs every minute (docs/ops.md): it closes and seals every
 urn whose closing time has passed; it is idempotent. ``close CODE --motif …`` closes one urn by
 authorised decision. ``check-seals`` recomputes, read-only, what the seals fingerprint.
-``export-seals DIR`` writes the public seals for ``scrutin verify --seals DIR``.
+``export-seals DIR`` writes the public seals for ``scrutin verify --seals DIR``. ``annul`` and
+``partial`` apply a national decision: a new election for an urn (docs/fr/annulation.md).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -99,6 +100,123 @@ def export_seals(
     path = directory / "scellements.json"
     path.write_text(json.dumps(bundle(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     typer.echo(f"Scellements écrits dans {path}")
+
+
+def _national(username: str) -> Any:
+    from django.contrib.auth.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        typer.echo(f"Compte inconnu : {username}", err=True)
+        raise typer.Exit(2)
+    return user
+
+
+def _report(created: list[Any]) -> None:
+    from scrutin.platform.electoral.succession import next_steps
+
+    for item in created:
+        typer.echo(f"Urne {item.previous.code} : {item.succession.label()} ; nouvelle urne "
+                   f"{item.successor.code} ({item.succession.electors} électeur(s) repris, "
+                   f"{item.succession.emargements} émargement(s) archivé(s) dans "
+                   f"{item.succession.archive}).")  # fmt: skip
+    for line in next_steps(created):
+        typer.echo(line)
+
+
+Reference = Annotated[str, typer.Option("--reference", help="Référence de la décision.")]
+Reason = Annotated[str, typer.Option("--motif", help="Motif de la décision.")]
+Account = Annotated[
+    str, typer.Option("--compte", help="Identifiant du compte national qui applique la décision.")
+]
+
+
+@app.command("annul")
+def annul(
+    codes: Annotated[
+        list[str] | None, typer.Argument(help="Code(s) des urnes dont l'élection est annulée.")
+    ] = None,
+    cci: Annotated[
+        str | None, typer.Option("--cci", help="Annuler l'élection de toutes les urnes de la CCI.")
+    ] = None,
+    reference: Reference = "",
+    reason: Reason = "",
+    account: Account = "",
+) -> None:
+    """Annule l'élection d'une urne (ou de toutes les urnes d'une CCI) par décision et crée la
+    nouvelle élection : le registre, les scellements et les résultats annulés restent archivés."""
+    _django()
+    from scrutin.platform.electoral import succession
+
+    if bool(codes) == bool(cci):
+        typer.echo("Indiquez soit le code d'une ou plusieurs urnes, soit --cci.", err=True)
+        raise typer.Exit(2)
+    if cci:
+        codes = succession.current_codes(cci)
+    try:
+        created = succession.annul(list(codes or []), reference=reference, reason=reason,
+                                   user=_national(account))  # fmt: skip
+    except succession.SuccessionRefused as exc:
+        typer.echo(f"Refusé : {exc}", err=True)
+        raise typer.Exit(1) from None
+    _report(created)
+
+
+@app.command("partial")
+def partial(
+    cci: Annotated[str, typer.Argument(help="Code de la CCI.")],
+    seats: Annotated[
+        list[str],
+        typer.Option(
+            "--sieges", help="URNE=CCIR:CCIT, sièges à pourvoir (ex. 011-C=0:2) ; répétable."
+        ),
+    ],
+    reference: Reference = "",
+    reason: Reason = "",
+    account: Account = "",
+) -> None:
+    """Crée une élection partielle dans une CCI pendant la mandature (sièges à pourvoir dans
+    certaines catégories) ; l'élection générale n'est pas modifiée."""
+    _django()
+    from scrutin.platform.electoral import succession
+
+    wanted: dict[str, tuple[int, int]] = {}
+    for item in seats:
+        code, _, numbers = item.partition("=")
+        ccir, _, ccit = numbers.partition(":")
+        if not (code and ccir.isdigit() and ccit.isdigit()):
+            typer.echo(f"--sieges {item!r} : écrivez URNE=CCIR:CCIT, par ex. 011-C=0:2.", err=True)
+            raise typer.Exit(2)
+        wanted[code.strip()] = (int(ccir), int(ccit))
+    try:
+        created = succession.partial(cci, wanted, reference=reference, reason=reason,
+                                     user=_national(account))  # fmt: skip
+    except succession.SuccessionRefused as exc:
+        typer.echo(f"Refusé : {exc}", err=True)
+        raise typer.Exit(1) from None
+    _report(created)
+
+
+@app.command("new-list")
+def new_list(
+    codes: Annotated[list[str], typer.Argument(help="Code(s) des nouvelles urnes (ex. 011-C.2).")],
+    file: Annotated[Path, typer.Option("--fichier", help="Fichier des électeurs (annexe 7).")],
+    reference: Reference = "",
+    reason: Reason = "",
+    account: Account = "",
+) -> None:
+    """Remplace la liste reprise d'une nouvelle élection (non scellée) par une nouvelle liste."""
+    _django()
+    from scrutin.platform.electoral import succession
+
+    try:
+        counts = succession.replace_list(codes, file, reference=reference, reason=reason,
+                                         user=_national(account))  # fmt: skip
+    except succession.SuccessionRefused as exc:
+        typer.echo(f"Refusé : {exc}", err=True)
+        raise typer.Exit(1) from None
+    for code, count in counts.items():
+        typer.echo(f"Urne {code} : nouvelle liste de {count} électeur(s).")
 
 
 def register(root: typer.Typer) -> None:

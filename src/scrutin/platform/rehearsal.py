@@ -284,7 +284,34 @@ def _delete_election(cci: Cci, tables: dict[str, int], files: list[str]) -> list
     gone("candidates.Candidate", Candidate.objects.filter(question__urn__cci=cci).delete())
     gone("candidates.Groupement", Groupement.objects.filter(question__urn__cci=cci).delete())
     gone("ceremony.KeyCeremony", KeyCeremony.objects.filter(cci=cci).delete())
+    _delete_successions(cci, codes, tables)
     return codes
+
+
+def _delete_successions(cci: Cci, codes: list[str], tables: dict[str, int]) -> None:
+    """The new elections rehearsed after an annulment or a partial election
+    (``electoral.succession``): their decisions, the archived ceremonies and dead credentials;
+    the new urns themselves go once their electors are deleted (:func:`_delete_new_urns`)."""
+    from .ceremony.models import ArchivedCeremony
+    from .credentials.models import DeadCredential
+    from .electoral.models import UrnSuccession
+
+    tables["electoral.UrnSuccession"] = UrnSuccession.objects.filter(previous__cci=cci).delete()[0]
+    tables["ceremony.ArchivedCeremony"] = ArchivedCeremony.objects.filter(cci=cci).delete()[0]
+    tables["credentials.DeadCredential"] = DeadCredential.objects.filter(
+        urn_code__in=codes
+    ).delete()[0]
+
+
+def _delete_new_urns(cci: Cci, tables: dict[str, int], folders: dict[str, int]) -> None:
+    codes = list(Urn.objects.filter(cci=cci).values_list("code", flat=True))
+    successors = Urn.objects.filter(cci=cci, generation__gt=1)
+    tables["electoral.Urn (nouvelles élections)"] = successors.delete()[0]
+    for code in codes:
+        archived = Path(settings.VAR_DIR) / "successions" / code
+        if archived.is_dir():
+            shutil.rmtree(archived)
+            folders[f"successions/{code}"] = 1
 
 
 def reset(cci_code: str) -> dict[str, Any]:
@@ -307,6 +334,7 @@ def reset(cci_code: str) -> dict[str, Any]:
     with transaction.atomic():
         codes = _delete_election(cci, tables, paths)
         destruction._delete_rows(cci, tables, paths)
+        _delete_new_urns(cci, tables, folders)
     destruction._unlink(paths, folders, outside)
     records = Path(settings.VAR_DIR) / "records"
     for code in codes:

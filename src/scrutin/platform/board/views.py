@@ -26,7 +26,21 @@ def _published(code: str) -> services.Published:
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "board/index.html", {"urns": services.published_urns()})
+    from ..electoral import succession
+
+    urns = services.published_urns()
+    annulled = succession.annulments([p.urn.id for p in urns])
+    rows = [{"p": p, "annulled": annulled[p.urn.id].label() if p.urn.id in annulled else ""}
+            for p in urns]  # fmt: skip
+    return render(request, "board/index.html", {"urns": rows})
+
+
+def _annulled(urn: Urn) -> str:
+    """« Élection annulée par décision … du … — remplacée par … », or ``""`` (issue 17)."""
+    from ..electoral import succession
+
+    annulment = succession.annulment_of(urn)
+    return succession.status_label(urn, annulment) if annulment else ""
 
 
 @require_safe
@@ -35,6 +49,7 @@ def urn_page(request: HttpRequest, code: str) -> HttpResponse:
     context: dict[str, object] = {
         "item": item,
         "platform_key": platform_public_key_hex(),
+        "annulled": _annulled(item.urn),
     }
     asked = request.GET.get("suivi")
     if asked is not None:

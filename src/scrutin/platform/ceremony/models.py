@@ -33,6 +33,26 @@ class KeyCeremony(models.Model):
         return f"cérémonie {self.cci_id}"
 
 
+class ArchivedCeremony(models.Model):
+    """A finalized ceremony replaced by a new one for a new election of the CCI (annulment or
+    partial election, ``electoral.succession``): its public outcome stays, so that the seals of
+    the earlier urns can still be checked (``sealing.checks``)."""
+
+    cci = models.ForeignKey(Cci, on_delete=models.PROTECT, related_name="archived_ceremonies")
+    document = models.JSONField("ceremony.json")
+    trustees = models.JSONField("trustees.json", null=True, blank=True)
+    created_at = models.DateTimeField("ouverte le")
+    finalized_at = models.DateTimeField("terminée le", null=True, blank=True)
+    archived_at = models.DateTimeField("archivée le")
+
+    class Meta:
+        ordering = ["cci", "archived_at"]
+        verbose_name = "cérémonie des clés archivée"
+
+    def __str__(self) -> str:
+        return f"cérémonie archivée {self.cci_id} ({self.archived_at:%Y-%m-%d})"
+
+
 class KeyHolder(models.Model):
     """Who holds which slot of the current attempt: a management account with ``hold_key``."""
 

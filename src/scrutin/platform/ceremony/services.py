@@ -31,6 +31,15 @@ def finalized_trustees(cci_code: str) -> dict[str, Any] | None:
     return row.trustees if row else None
 
 
+def _ceremony_id(code: str, attempt: int) -> str:
+    """``coe-011-1``; for the ceremony of a later election of the CCI (after an annulment or for
+    a partial election, ``electoral.succession``) ``coe-011-e2-1``: never an earlier id again."""
+    from .models import ArchivedCeremony
+
+    archived = ArchivedCeremony.objects.filter(cci_id=code).count()
+    return f"coe-{code}-{attempt}" if archived == 0 else f"coe-{code}-e{archived + 1}-{attempt}"
+
+
 def display_name(user: Any) -> str:
     return str(user.get_full_name() or user.username)
 
@@ -98,7 +107,7 @@ def _assign(
     ids = ["president", *(f"assesseur-{i}" for i in range(1, len(assessors) + 1))]
     document = {
         "format": dkg.CEREMONY_FORMAT,
-        "ceremony_id": f"coe-{code}-{ceremony.attempt}",
+        "ceremony_id": _ceremony_id(code, ceremony.attempt),
         "group": group,
         "president": ids[0],
         "assessors": ids[1:],

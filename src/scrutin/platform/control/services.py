@@ -20,7 +20,7 @@ from ..accounts.perimeters import cci_codes_of
 from ..audit.journal import record_event
 from ..candidates.services import current_seals
 from ..electoral import fingerprints
-from ..electoral.models import Elector, Urn
+from ..electoral.models import Elector, Urn, UrnSuccession
 from ..jobs import Progress
 from ..voting.models import Emargement, UrnElection
 
@@ -65,6 +65,11 @@ def participation(user: Any) -> Line:
         .annotate(n=Count("elector_number"))
         .order_by()
     )
+    # an urn whose electors moved to a new election (electoral.succession) is left out: its
+    # electors are counted in the new urn, its own figures are in its results and elections.csv
+    moved = set(
+        UrnSuccession.objects.filter(previous_id__in=ids).values_list("previous_id", flat=True)
+    )
     nation = Line("Total du périmètre" if cci_codes_of(user) is not None else "National")
     regions: dict[str, Line] = {}
     ccis: dict[str, Line] = {}
@@ -74,6 +79,8 @@ def participation(user: Any) -> Line:
         if cci is None:
             cci = ccis[urn.cci_id] = Line(f"{urn.cci_id} — {urn.cci.label}")
             region.children.append(cci)
+        if urn.id in moved:
+            continue
         leaf = Line(urn.code, registered.get(urn.id, 0), voters.get(urn.id, 0))
         cci.children.append(leaf)
         for line in (cci, region, nation):

@@ -138,3 +138,22 @@ class CredentialCounts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cci_code}: {self.credentials}/{self.electors}"
+
+
+class DeadCredential(models.Model):
+    """A credential of an election that was annulled or replaced (``electoral.succession``):
+    kept only as its HMAC, so that a login with it gets a clear message instead of the generic
+    failure. It never authenticates."""
+
+    number = models.CharField("numéro d'électeur", max_length=13, db_index=True)
+    code_hash = models.BinaryField("HMAC-SHA-256 du code", max_length=32)
+    urn_code = models.CharField("urne de l'élection remplacée", max_length=12)
+    message = models.CharField("message à l'électeur", max_length=300)
+    killed_at = models.DateTimeField("invalidé le")
+
+    class Meta:
+        ordering = ["number", "killed_at"]
+        verbose_name = "identifiant d'une élection remplacée"
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.urn_code})"

@@ -215,7 +215,8 @@ def _apply_structure(
 def structure_index() -> dict[str, StructureIndex]:
     """The structure as the electors checker needs it, from the database."""
     urns: dict[str, dict[tuple[str, str], int]] = {}
-    for urn_id, cci, cat, sub in Urn.objects.values_list(
+    # a scrutin's latest election wins (electoral.succession: ``011-C.2`` after ``011-C``)
+    for urn_id, cci, cat, sub in Urn.objects.order_by("generation", "code").values_list(
         "id", "cci_id", "category__code", "subcategory_code"
     ):
         urns.setdefault(cci, {})[(cat, sub)] = urn_id

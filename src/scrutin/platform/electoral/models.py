@@ -64,11 +64,17 @@ class Urn(models.Model):
     r731_8 = models.BooleanField("R731-8")
     source_line = models.PositiveIntegerField("ligne du fichier de structure")
     sealed_at = models.DateTimeField("scellée le", null=True, blank=True)
+    # 1 for the general election; n ≥ 2 for the n-th election of the same scrutin (after an
+    # annulment or for a partial election), whose code is ``<code of the first>.<n>``
+    # (docs/fr/annulation.md, ``electoral.succession``)
+    generation = models.PositiveSmallIntegerField("élection n°", default=1)
 
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["category", "subcategory_code"], name="unique_urn")
+            models.UniqueConstraint(
+                fields=["category", "subcategory_code", "generation"], name="unique_urn"
+            )
         ]
         verbose_name = "urne"
         permissions = [
@@ -287,3 +293,50 @@ class ListFingerprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.urn_id}: {self.count} {self.sha256[:16]}"
+
+
+class UrnSuccession(models.Model):
+    """A new election of a scrutin, decided nationally: after the annulment of the previous
+    election (its record, seals and results stay, marked as annulled) or, during the mandate, a
+    partial election to fill seats (the general election stays valid). The previous urn's rows
+    are never changed; its electors move to the new urn and its émargement list, archived first
+    (fingerprint checked against its closing seal), is emptied so that they can vote again."""
+
+    class Kind(models.TextChoices):
+        ANNULMENT = "annulment", "Élection annulée et recommencée"
+        PARTIAL = "partial", "Élection partielle"
+
+    previous = models.ForeignKey(Urn, on_delete=models.PROTECT, related_name="successions")
+    successor = models.OneToOneField(Urn, on_delete=models.PROTECT, related_name="origin")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reference = models.CharField("référence de la décision", max_length=200)
+    reason = models.TextField("motif")
+    decided_at = models.DateTimeField("décidée le")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    archive = models.CharField("archive de l'élection précédente", max_length=500)
+    electors = models.PositiveIntegerField("électeurs transférés")
+    electors_sha256 = models.CharField("empreinte de la liste transférée", max_length=64)
+    emargements = models.PositiveIntegerField("émargements archivés")
+    emargements_sha256 = models.CharField("empreinte de la liste archivée", max_length=64)
+
+    class Meta:
+        ordering = ["previous__code", "successor__generation"]
+        verbose_name = "nouvelle élection d'une urne"
+
+    def __str__(self) -> str:
+        return f"{self.previous_id} → {self.successor_id} ({self.kind})"
+
+    @property
+    def is_annulment(self) -> bool:
+        return self.kind == self.Kind.ANNULMENT
+
+    def label(self) -> str:
+        """« Élection annulée par décision … du … » (Paris date)."""
+        from django.utils import timezone
+
+        day = timezone.localtime(self.decided_at).strftime("%d/%m/%Y")
+        if self.is_annulment:
+            return f"Élection annulée par décision {self.reference} du {day}"
+        return f"Élection partielle décidée par décision {self.reference} du {day}"

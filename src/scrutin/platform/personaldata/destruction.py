@@ -5,7 +5,9 @@ partial, of the personal data it received. ``scrutin data destroy --cci CODE`` d
 CCI, every row and file that names or identifies an elector: the electors list, the émargements
 and cast intents of its urns, credentials and their generation runs and exports, mailing
 messages and bounces, resend requests and identity documents, support contacts, kit numbers,
-elector changes, import findings and uploaded files, generated lists (documents). It keeps the
+elector changes, import findings and uploaded files, generated lists (documents), the émargement
+lists archived and the credentials invalidated when an urn's electors moved to a new election
+(``electoral.succession``). It keeps the
 public record (``VAR_DIR/records``), the seals, the results and minutes, the candidates (public)
 and the ballot box (no elector identifier), so the record still verifies.
 
@@ -212,6 +214,17 @@ def _delete_rows(cci: Cci, tables: dict[str, int], files: list[str]) -> None:
     files.extend(runs_with_files.values_list("path", flat=True))
     tables["electoral.ImportRun (chemin du fichier effacé)"] = runs_with_files.update(path="")
     gone("electoral.Elector", Elector.objects.filter(cci_code=code).delete())
+    # a new election of an urn (electoral.succession): the archived émargement lists and the
+    # hashes of the invalidated credentials
+    from ..credentials.models import DeadCredential
+    from ..electoral.models import UrnSuccession
+
+    urn_codes = list(Urn.objects.filter(cci=cci).values_list("code", flat=True))
+    gone(
+        "credentials.DeadCredential", DeadCredential.objects.filter(urn_code__in=urn_codes).delete()
+    )
+    for folder in UrnSuccession.objects.filter(previous__cci=cci).values_list("archive", flat=True):
+        files.append(str(Path(folder) / "emargements.json"))
 
 
 def destroy(

@@ -7,6 +7,9 @@ operations. ``restitution-<CCI>.tar.gz`` holds, in ``restitution-<CCI>/``:
   order of the annex 7 electors file (``;``, UTF-8 with a byte-order mark, CRLF; cells a
   spreadsheet would read as formulas are neutralised like every CSV of the platform);
 * ``emargement/emargement-<urn>.csv``: the émargement list of each urn (who voted and when);
+  for an urn whose electors moved to a new election (annulment, partial election), also
+  ``emargement/emargement-<urn>-archivee.json``, its list as archived then
+  (``electoral.succession``; the one its closing seal fingerprints);
 * ``resultats/<urn>/resultats.json`` and ``proces-verbal-<ballot>.pdf`` for each tallied urn;
 * ``journal.jsonl``: the journal entries of the CCI and of its urns up to ``journal_up_to``
   (each with its hash, checkable against a full journal export);
@@ -44,7 +47,7 @@ from ..control.services import HEADER as EMARGEMENT_HEADER
 from ..control.services import emargement_rows
 from ..csvexport import csv_blocks
 from ..electoral.annex7.electors import COLUMNS, FIELDS
-from ..electoral.models import Cci, Elector, Urn
+from ..electoral.models import Cci, Elector, Urn, UrnSuccession
 from ..environment import mark
 from ..keys import platform_signing_key
 from .check import FORMAT, MANIFEST
@@ -181,6 +184,11 @@ def build(cci_code: str, out_dir: Path, *, up_to: int | None = None) -> Restitut
             results = _results_members(urn, key_hex)
             files.update(results)
             counts["urns"][urn.code] = {"emargements": voters.count, "tallied": bool(results)}
+            moved = UrnSuccession.objects.filter(previous=urn).first()
+            archived = Path(moved.archive) / "emargements.json" if moved else None
+            if moved and archived and archived.is_file():
+                files[f"emargement/emargement-{urn.code}-archivee.json"] = archived
+                counts["urns"][urn.code]["emargements_archived"] = moved.emargements
         journal = _Counter(journal_lines(cci.code, [u.code for u in urns], up_to))
         files["journal.jsonl"] = _spool(spool, journal)
         counts["journal_entries"] = journal.count

@@ -4,11 +4,14 @@ For each urn seal: its signature, the election in force, the electors list (the 
 list's fingerprint), the candidatures in force, the trustees of the finalized ceremony. For the
 platform seal in force: every file of the installed package (bytecode caches included) and every
 asset as served (``STATIC_ROOT`` once collected). For each closing seal: the ballots
-file and the émargement list. Only reads (SELECT): it can run during the vote (CCTP 4.2.2.2).
+file and the émargement list. An urn whose electors moved to a new election (annulment, partial
+election: ``electoral.succession``) is checked against what was recorded at the transfer: the
+list's fingerprint then, the archived émargement list, the archived key ceremony. Only reads (SELECT): it can run during the vote (CCTP 4.2.2.2).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from scrutin.crypto.encoding import fingerprint
 from scrutin.crypto.signing import InvalidSignature, verify_document
 
 from ..electoral.fingerprints import urn_fingerprint
+from ..electoral.models import Urn, UrnSuccession
 from . import documents as docs
 from .ballots import BallotBoxCorrupt, ballots_digest
 from .models import PlatformSeal, UrnClosing, UrnSeal
@@ -61,6 +65,21 @@ def _files_diff(sealed: dict[str, str], now: dict[str, str], limit: int = 10) ->
     return " ; ".join(parts)
 
 
+def _transferred(urn: Urn) -> UrnSuccession | None:
+    """The decision that moved this urn's electors to a new election, if any."""
+    return UrnSuccession.objects.filter(previous=urn).first()
+
+
+def _archived_emargements(moved: UrnSuccession) -> dict[str, Any]:
+    """The émargement list archived when the electors moved (``{}`` if the file is gone)."""
+    path = Path(moved.archive) / "emargements.json"
+    try:
+        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"emargements": [], "missing": str(path)}
+    return document
+
+
 def check_urn_seal(seal: UrnSeal) -> list[Finding]:
     from ..candidates.services import candidatures_document, current_seal
     from ..ceremony.services import finalized_trustees
@@ -77,7 +96,9 @@ def check_urn_seal(seal: UrnSeal) -> list[Finding]:
         election.params
     )
     out.append(Finding(election_ok, f"{what} : élection", "" if election_ok else "l'élection en vigueur n'est plus celle du scellement"))  # fmt: skip
-    count, sha = urn_fingerprint(urn)
+    moved = _transferred(urn)
+    # electors moved to a new election (electoral.succession): the list as it was transferred
+    count, sha = (moved.electors, moved.electors_sha256) if moved else urn_fingerprint(urn)
     electors_ok = (count, sha) == (doc["electors"]["count"], doc["electors"]["sha256"])
     out.append(Finding(electors_ok, f"{what} : liste électorale",
                        f"{count} électeur(s)" if electors_ok else
@@ -94,6 +115,11 @@ def check_urn_seal(seal: UrnSeal) -> list[Finding]:
                        "" if cand_ok else "les candidatures en vigueur diffèrent de celles du scellement (ou ne sont pas scellées)"))  # fmt: skip
     trustees = finalized_trustees(urn.cci_id)
     trustees_ok = trustees is not None and fingerprint(trustees) == doc["trustees"]
+    if not trustees_ok:  # a ceremony archived for a new election of the CCI
+        from ..ceremony.models import ArchivedCeremony
+
+        trustees_ok = any(fingerprint(t) == doc["trustees"] for t in ArchivedCeremony.objects
+                          .filter(cci_id=urn.cci_id, trustees__isnull=False).values_list("trustees", flat=True))  # fmt: skip
     out.append(Finding(trustees_ok, f"{what} : détenteurs de clés",
                        "" if trustees_ok else "trustees.json de la cérémonie diffère du scellement (ou cérémonie absente)"))  # fmt: skip
     return out
@@ -129,7 +155,8 @@ def check_closing(closing: UrnClosing) -> list[Finding]:
     except BallotBoxCorrupt as exc:
         return [Finding(False, f"{what}, urne", str(exc))]
     ballots_ok = (count, sha) == (closing.ballot_count, closing.ballots_sha256)
-    em = docs.emargements_document(urn.code)
+    moved = _transferred(urn)
+    em = _archived_emargements(moved) if moved else docs.emargements_document(urn.code)
     em_ok = (len(em["emargements"]), fingerprint(em)) == (
         closing.emargement_count,
         closing.emargements_sha256,

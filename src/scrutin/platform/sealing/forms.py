@@ -57,3 +57,40 @@ class CloseForm(forms.Form):
     confirm = forms.BooleanField(
         label="Je confirme la clôture : plus aucun vote ne sera accepté pour cette urne."
     )
+
+
+class AnnulForm(forms.Form):
+    """The annulment of an urn's election, or of every urn of one CCI (electoral.succession)."""
+
+    urns = forms.CharField(label="Urne(s) dont l'élection est annulée", max_length=500,
+                           required=False, help_text="Codes séparés par des espaces, ex. 011-C.")  # fmt: skip
+    cci = forms.CharField(label="ou toutes les urnes de la CCI", max_length=3, required=False)
+    reference = forms.CharField(label="Référence de la décision", max_length=200, required=False,
+                                help_text="Exemple : jugement du TA de Lyon n° 2601234 du 12/11/2026.")  # fmt: skip
+    reason = forms.CharField(label="Motif", max_length=2000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    confirm = forms.BooleanField(
+        label="Je confirme : l'élection est annulée et une nouvelle élection est créée."
+    )
+
+
+class PartialForm(forms.Form):
+    """A partial election in one CCI: the seats to fill, urn by urn."""
+
+    cci = forms.CharField(label="CCI", max_length=3)
+    seats = forms.CharField(label="Sièges à pourvoir", max_length=500,
+                            help_text="URNE=CCIR:CCIT séparés par des espaces, ex. 011-C=0:2 011-I=1:1.")  # fmt: skip
+    reference = forms.CharField(label="Référence de la décision", max_length=200, required=False)
+    reason = forms.CharField(label="Motif", max_length=2000, required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    confirm = forms.BooleanField(label="Je confirme la création de l'élection partielle.")
+
+    def clean_seats(self) -> dict[str, tuple[int, int]]:
+        wanted: dict[str, tuple[int, int]] = {}
+        for item in self.cleaned_data["seats"].split():
+            code, _, numbers = item.partition("=")
+            ccir, _, ccit = numbers.partition(":")
+            if not (code and ccir.isdigit() and ccit.isdigit()):
+                raise forms.ValidationError(f"« {item} » : écrivez URNE=CCIR:CCIT, ex. 011-C=0:2.")
+            wanted[code] = (int(ccir), int(ccit))
+        return wanted

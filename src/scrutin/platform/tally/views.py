@@ -44,9 +44,14 @@ def _session(urn: Urn) -> TallySession | None:
 
 @perimeter_required("tally.view_results")
 def index(request: HttpRequest) -> HttpResponse:
+    from ..electoral import succession
+
     sessions = {s.urn_id: s for s in TallySession.objects.all()}
-    rows = [{"urn": u, "session": sessions.get(u.id), "election": getattr(u, "election", None)}
-            for u in visible_urns(request.user).select_related("election")]  # fmt: skip
+    urns = list(visible_urns(request.user).select_related("election"))
+    annulled = succession.annulments([u.id for u in urns])
+    rows = [{"urn": u, "session": sessions.get(u.id), "election": getattr(u, "election", None),
+             "annulled": annulled[u.id].label() if u.id in annulled else ""}
+            for u in urns]  # fmt: skip
     return render(request, "tally/index.html", {
         "rows": rows, "can_export": is_national(request.user)
         and request.user.has_perm("tally.export_results"),
@@ -60,6 +65,16 @@ def _progress(session: TallySession | None) -> dict[str, Any]:
     return {"president_missing": president, "assessors_needed": assessors}
 
 
+def _status(urn: Urn) -> dict[str, Any]:
+    """Which election this urn holds (issue 17): annulled, or a later election of a scrutin."""
+    from ..electoral import succession
+
+    annulment = succession.annulment_of(urn)
+    if annulment is None and urn.generation == 1:
+        return {}
+    return {"annulled": annulment is not None, "label": succession.status_label(urn, annulment)}
+
+
 @perimeter_required("tally.view_results")
 def urn_page(request: HttpRequest, code: str) -> HttpResponse:
     urn = _urn(request, code)
@@ -69,7 +84,7 @@ def urn_page(request: HttpRequest, code: str) -> HttpResponse:
         "can_run": request.user.has_perm("tally.run_tally"), **_progress(session),
         "partials": services.received_partials(session) if session else [],
         "results": session.results if session and session.state == "done" else None,
-        "closing": seals.closing_of(urn),
+        "closing": seals.closing_of(urn), "election_status": _status(urn),
     })  # fmt: skip
 
 
@@ -235,7 +250,29 @@ EXPORTS = {
     "sieges.csv": ("seats_csv", "text/csv; charset=utf-8"),
     "resultats.json": ("results_json", "application/json"),
     "participation.csv": ("participation_csv", "text/csv; charset=utf-8"),
+    "elections.csv": ("elections_csv", "text/csv; charset=utf-8"),
 }
+ELECTIONS_HEADER = ["Urne", "CCI", "Élection n°", "Statut de l'élection", "Résultats",
+                    "Empreinte de l'élection"]  # fmt: skip
+
+
+def _elections_rows() -> Any:
+    """Which election holds for each scrutin (issue 17): every urn, annulled ones included."""
+    from ..electoral import succession
+
+    urns = list(Urn.objects.select_related("election", "tally").order_by("code"))
+    annulled = succession.annulments([u.id for u in urns])
+    for urn in urns:
+        tally = getattr(urn, "tally", None)
+        election = getattr(urn, "election", None)
+        done = tally is not None and tally.state == TallySession.State.DONE
+        if urn.id in annulled:
+            status_results = "annulés (archivés, hors des exports de résultats)"
+        else:
+            status_results = "en vigueur" if done else "pas encore dépouillée"
+        yield [urn.code, urn.cci_id, urn.generation,
+               succession.status_label(urn, annulled.get(urn.id)), status_results,
+               election.fingerprint if election else ""]  # fmt: skip
 
 
 @perimeter_required("tally.export_results")
@@ -254,7 +291,12 @@ def export(request: HttpRequest, what: str) -> HttpResponseBase:
         rows = exports.participation_rows_from_tree(participation(request.user))
         return csv_response(what, exports.PARTICIPATION_HEADER,
                             exports.participation_csv_rows(rows))  # fmt: skip
-    done = TallySession.objects.filter(state="done").order_by("urn__code")
+    if name == "elections_csv":
+        return csv_response(what, ELECTIONS_HEADER, _elections_rows())
+    from ..electoral.models import UrnSuccession
+
+    annulled = UrnSuccession.objects.filter(kind=UrnSuccession.Kind.ANNULMENT).values("previous")
+    done = TallySession.objects.filter(state="done").exclude(urn__in=annulled).order_by("urn__code")
     docs = [s.results for s in done if s.results is not None]
     if name == "results_csv":
         return csv_response(what, exports.RESULTS_HEADER, exports.results_rows(docs))

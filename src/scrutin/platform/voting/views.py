@@ -94,8 +94,11 @@ def login(request: HttpRequest) -> HttpResponse:
         else:
             credential = authenticate(identifier, code)
             if credential is None:
+                from ..electoral.succession import dead_credential_message
+
                 until = throttle.record_code_failure(identifier, source)
-                error = _locked_message(until) if until else GENERIC_FAILURE
+                dead = None if until else dead_credential_message(identifier, code)
+                error = _locked_message(until) if until else (dead or GENERIC_FAILURE)
             else:
                 number = throttle.normalise_identifier(identifier)
                 elector = Elector.objects.get(number=number)
