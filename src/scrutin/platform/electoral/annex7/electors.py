@@ -150,10 +150,51 @@ class ElectorChecker:
         self.tallies: dict[int, UrnTally] = {}
         self._numbers = array("q")  # (number << 29) | line, for duplicate detection
         self._subcats: dict[str, frozenset[str] | None] = {}
+        self._urns: dict[tuple[str, str, str], tuple[int, str] | None] = {}
+        self.fast_births: dict[str, str | None] = {}  # valid DATE DE NAISSANCE -> ISO or None
 
     def check(self, line: int, values: list[str], issues: list[Issue]) -> list[str | None] | None:
         """Return the stored row ``[number13, urn, birth ISO or None, mobile E.164, line, *37 values]``,
-        or ``None`` when the row has a blocking error (all its findings go to ``issues``)."""
+        or ``None`` when the row has a blocking error (all its findings go to ``issues``); the
+        stored row is counted in its urn's tally."""
+        out = self.check_row(line, values, issues)
+        if out is not None:
+            tally = self.tally(int(str(out[1])))
+            tally.count += 1
+            tally.digest.update(canonical_row(values))
+        return out
+
+    def tally(self, urn: int) -> UrnTally:
+        tally = self.tallies.get(urn)
+        if tally is None:
+            tally = self.tallies[urn] = UrnTally()
+        return tally
+
+    def add_numbers(self, packed: bytes) -> None:
+        """Elector numbers packed ``(number << 29) | line`` as int64, for the duplicates finder."""
+        self._numbers.frombytes(packed)
+
+    def fast_urn(self, cci: str, category: str, subcat: str) -> tuple[int, str] | None:
+        """``(urn, stored sub-category)`` of a row of CCI ``cci`` whose CODE CATEGORIE and CODE
+        SOUS CATEGORIE have no finding; ``None`` if they have one (then ``check_row`` says it)."""
+        key = (cci, category, subcat)
+        if key in self._urns:
+            return self._urns[key]
+        found = None
+        index = self.structure.get(cci)
+        subs = index.subcategories(category) if index is not None and category else None
+        if subs is not None and not subs:
+            found = (index.urns[(category, "")], "")  # type: ignore[union-attr]
+        elif subs and subcat in subs:
+            found = (index.urns[(category, subcat)], subcat)  # type: ignore[union-attr]
+        if len(self._urns) < 10_000:
+            self._urns[key] = found
+        return found
+
+    def check_row(
+        self, line: int, values: list[str], issues: list[Issue]
+    ) -> list[str | None] | None:
+        """:meth:`check` without the tally (the caller fingerprints the stored rows)."""
         blocking = False
 
         def bad(col: int, message: str) -> None:
@@ -298,11 +339,6 @@ class ElectorChecker:
 
         if blocking or urn is None:
             return None
-        tally = self.tallies.get(urn)
-        if tally is None:
-            tally = self.tallies[urn] = UrnTally()
-        tally.count += 1
-        tally.digest.update(canonical_row(values))
         return [cci + number, str(urn), born, mobile, str(line), *values]
 
     def duplicate_issues(self) -> list[Issue]:
@@ -338,6 +374,32 @@ def starts_with_code(row: list[str]) -> bool:
 
 Sink = Callable[[list[str | None]], None]
 Progress = Callable[[int, int], None]
+BATCH = 2000  # rows screened together (see ``fastpath``); memory stays that of one batch
+PROGRESS_EVERY = 20_000
+
+
+def _batches(
+    rows: Iterator[tuple[int, list[str]]],
+) -> Iterator[tuple[list[int], list[list[str]], FileRejected | None]]:
+    """The rows by batches (the first row alone: it decides the file's CCI). A batch cut short by
+    an unreadable line comes with its :class:`FileRejected`, raised once its rows are read."""
+    size = 1
+    while True:
+        lines: list[int] = []
+        raws: list[list[str]] = []
+        try:
+            for line, row in rows:
+                lines.append(line)
+                raws.append(row)
+                if len(lines) >= size:
+                    break
+        except FileRejected as exc:
+            yield lines, raws, exc
+            return
+        if not lines:
+            return
+        yield lines, raws, None
+        size = BATCH
 
 
 def read_electors(
@@ -347,13 +409,18 @@ def read_electors(
     progress: Progress | None = None,
     digest: Any = None,
     limits: Limits | None = None,
+    copy: Callable[[str], None] | None = None,
 ) -> tuple[Report, ElectorChecker]:
     """Check a whole file, passing each valid row to ``sink``; the report lists every finding.
 
     ``digest`` (a hashlib object) receives the file's bytes, so the file is fingerprinted in the
     pass that detects its encoding rather than in a separate read. With ``limits`` the report
     keeps the first findings of each kind and counts the others, and reading stops once the
-    file has ``limits.max_blocking`` blocking findings (announced in the report)."""
+    file has ``limits.max_blocking`` blocking findings (announced in the report). ``copy``
+    receives the valid rows as PostgreSQL COPY text (the columns of ``sink`` rows, in order),
+    a batch of rows at a time."""
+    from . import fastpath
+
     report = Report.capped(limits)
     checker = ElectorChecker(structure)
     issues = report.issues
@@ -364,26 +431,46 @@ def read_electors(
             issues.extend(layout.header_issues)
             width, positions = layout.width, layout.positions
             identity = positions == tuple(range(width))
-            for line, row in rows:
+            for lines, raws, rejected in _batches(rows):
+                if not lines:
+                    raise rejected  # type: ignore[misc]
                 if limits is not None and issues.hopeless:
-                    report.stopped_at = line
-                    issues.announce(stop_notice(line, limits))
+                    report.stopped_at = lines[0]
                     break
-                report.rows += 1
-                if progress is not None and report.rows % 20000 == 0:
+                batch = fastpath.screen(checker, raws, positions, width, identity)
+                end, dropped = len(lines), set()
+                for i in sorted(batch.flagged):
+                    if i in batch.short:
+                        issues.append(Issue(lines[i], "", "", True,
+                                            f"{len(raws[i])} colonnes au lieu de {width}."))  # fmt: skip
+                        dropped.add(i)
+                    elif (out := checker.check_row(lines[i], batch.values(i), issues)) is None:
+                        dropped.add(i)
+                    else:
+                        batch.put(i, out)
+                    if limits is not None and issues.hopeless and i + 1 < len(lines):
+                        end = i + 1
+                        report.stopped_at = lines[end]
+                        break
+                before = report.rows
+                report.rows += end
+                if (
+                    progress is not None
+                    and before // PROGRESS_EVERY != report.rows // PROGRESS_EVERY
+                ):
                     progress(source.bytes_read, source.size)
-                if len(row) < width:
-                    issues.append(
-                        Issue(line, "", "", True, f"{len(row)} colonnes au lieu de {width}.")
-                    )
-                    continue
-                if identity and len(row) == width:
-                    values = list(map(str.strip, row))
-                else:
-                    values = [row[p].strip() for p in positions]
-                out = checker.check(line, values, issues)
-                if out is not None and sink is not None:
-                    sink(out)
+                kept = fast = None
+                if dropped or end < len(lines):
+                    kept = [i < end and i not in dropped for i in range(len(lines))]
+                if batch.flagged or end < len(lines):
+                    fast = [i < end and i not in batch.flagged for i in range(len(lines))]
+                fastpath.store(checker, batch, lines, kept, fast, sink, copy)
+                if report.stopped_at is not None:
+                    break
+                if rejected is not None:
+                    raise rejected
+            if report.stopped_at is not None:
+                issues.announce(stop_notice(report.stopped_at, limits))  # type: ignore[arg-type]
             if progress is not None:
                 progress(source.size, source.size)
     except FileRejected as exc:
