@@ -202,3 +202,10 @@ def test_stop_and_unreadable_line_inside_a_batch() -> None:
     for limits in (Limits(max_blocking=1), Limits(per_kind=1, max_blocking=2), None):
         check_same([valid_row(1), valid_row(2), bad, valid_row(3), short, valid_row(4)], 3, limits)
         check_same([valid_row(1), bad, short, bad, valid_row(3)], 2000, limits)
+    # A line longer than the reader accepts refuses the file where it is, unless reading stopped.
+    huge = valid_row(7, **{"ENSEIGNE": "X" * 70_000})
+    for batch, limits in ((3, None), (2000, None), (2000, Limits(max_blocking=1)), (1, Limits())):
+        check_same(
+            [valid_row(1), valid_row(2), bad, valid_row(3), huge, valid_row(4)], batch, limits
+        )
+        check_same([valid_row(1), huge], batch, limits)

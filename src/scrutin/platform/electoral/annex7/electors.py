@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from operator import gt, itemgetter
 from pathlib import Path
 from typing import Any
@@ -385,20 +386,17 @@ def _batches(
     an unreadable line comes with its :class:`FileRejected`, raised once its rows are read."""
     size = 1
     while True:
-        lines: list[int] = []
-        raws: list[list[str]] = []
+        read: list[tuple[int, list[str]]] = []
+        rejected = None
         try:
-            for line, row in rows:
-                lines.append(line)
-                raws.append(row)
-                if len(lines) >= size:
-                    break
+            read.extend(islice(rows, size))  # keeps the rows read before an exception
         except FileRejected as exc:
-            yield lines, raws, exc
+            rejected = exc
+        if read or rejected is not None:
+            lines, raws = (list(c) for c in zip(*read, strict=True)) if read else ([], [])
+            yield lines, raws, rejected
+        if rejected is not None or len(read) < size:
             return
-        if not lines:
-            return
-        yield lines, raws, None
         size = BATCH
 
 

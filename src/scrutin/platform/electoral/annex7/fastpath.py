@@ -63,6 +63,7 @@ class Batch:
         self.urns: list[int] = [0] * n
         self.births: list[str | None] = [None] * n
         self.mobiles = [""] * n
+        self.subcategories = columns[_SUB]  # as stored: "" where the category has none (col. 4)
         cci = checker.cci_code
         if cci is None:  # the first valid row decides the file's CCI: check_row sees them all
             self.flagged.update(range(n))
@@ -101,7 +102,7 @@ class Batch:
             self.urns = list(map(urn_of.__getitem__, pairs))
         if any(r is not None and r[1] != p[1] for p, r in resolved.items()):
             stored = {p: p[1] if r is None else r[1] for p, r in resolved.items()}
-            columns[_SUB] = list(map(stored.__getitem__, pairs))
+            self.subcategories = list(map(stored.__getitem__, pairs))
 
     def _numbers_and_codes(self) -> None:
         columns = self.columns
@@ -171,6 +172,7 @@ class Batch:
         """Row ``i`` as ``check_row`` stored it (truncations and all)."""
         for column, value in zip(self.columns, out[5:], strict=True):
             column[i] = value  # type: ignore[assignment]
+        self.subcategories[i] = out[5 + _SUB]  # type: ignore[assignment]
         self.urns[i] = int(out[1])  # type: ignore[arg-type]
         self.births[i] = out[2]
         self.mobiles[i] = out[3]  # type: ignore[assignment]
@@ -208,7 +210,7 @@ def store(
     """Record the batch's stored rows (``kept``: which, all when ``None``) in file order: the
     duplicates finder's numbers of the screened ones (``fast``; ``check_row`` recorded the
     others), each urn's count and fingerprint, then the COPY text or the ``sink`` rows."""
-    columns = batch.columns
+    columns = [*batch.columns[:_SUB], batch.subcategories, *batch.columns[_SUB + 1 :]]
     numbers, fast_lines = columns[_NUMBER], lines
     if fast is not None:
         numbers, fast_lines = list(compress(numbers, fast)), list(compress(lines, fast))
@@ -222,8 +224,7 @@ def store(
         births, mobiles = list(compress(births, kept)), list(compress(mobiles, kept))
     if not urns:
         return
-    values = list(zip(*columns, strict=True))
-    canonical = list(map("\x1f".join, values))
+    canonical = list(map("\x1f".join, zip(*columns, strict=True)))
     distinct = dict.fromkeys(urns)
     for urn in distinct:
         rows = canonical if len(distinct) == 1 else list(compress(canonical, map(urn.__eq__, urns)))
@@ -232,7 +233,7 @@ def store(
         tally.digest.update(("\n".join(rows) + "\n").encode("utf-8"))
     cci_numbers = list(map(str.__add__, columns[_CCI], columns[_NUMBER]))
     if copy is not None:
-        copy(_copy_text(canonical, values, cci_numbers, urns, births, mobiles, lines))
+        copy(_copy_text(canonical, columns, cci_numbers, urns, births, mobiles, lines))
     if sink is not None:
         for row in zip(cci_numbers, map(str, urns), births, mobiles, map(str, lines), *columns,
                        strict=True):  # fmt: skip
@@ -241,7 +242,7 @@ def store(
 
 def _copy_text(
     canonical: list[str],
-    values: list[tuple[str, ...]],
+    columns: list[list[str]],
     numbers: list[str],
     urns: list[int],
     births: list[str | None],
@@ -261,7 +262,9 @@ def _copy_text(
     if plain:
         texts = blob.replace("\x1f", "\t").split("\n")
     else:
-        texts = ["\t".join(v.translate(_COPY_ESCAPES) for v in row) for row in values]
+        texts = [
+            "\t".join(v.translate(_COPY_ESCAPES) for v in row) for row in zip(*columns, strict=True)
+        ]
     dates = ["\\N" if b is None else b for b in births]
     rows = zip(numbers, map(str, urns), dates, mobiles, map(str, lines), texts, strict=True)
     return "\n".join(map("\t".join, rows)) + "\n"
