@@ -1,9 +1,12 @@
 """The electors file of one CCI (CCTP annex 7.1.3): 37 columns, every rule as the annex writes it.
 
 One streaming pass: each row is checked, truncated where the annex says the error is not
-blocking, and handed to a ``sink`` (the database COPY) while the report collects every finding
-of the file. The caller rolls the whole import back if any finding is blocking. The only state
-kept per row is 8 bytes (elector number and line) to find duplicates at the end.
+blocking, and handed to a ``sink`` (or, as COPY text, to the database) while the report collects
+every finding of the file. The caller rolls the whole import back if any finding is blocking.
+Rows are read by batches of :data:`BATCH`; ``fastpath`` screens a batch column by column and only
+rows that a rule may object to go through :meth:`ElectorChecker.check_row`, which writes every
+finding. The only state kept per row is 8 bytes (elector number and line) to find duplicates at
+the end.
 
 Where the annex contradicts itself the choice is documented in ``docs/fr/import-electeurs.md``:
 column 11 (NOM DE FAMILLE) is declared 34 long but its rule says 30: the rule (30) is applied.
