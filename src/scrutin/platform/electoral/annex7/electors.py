@@ -354,8 +354,9 @@ class ElectorChecker:
 
         The packed ``(number << 29) | line`` values are sorted in place as one int64 buffer
         (8 bytes per elector, no per-row Python object); only the duplicates become objects.
+        No number can be added while the generator runs (the buffer is exported).
         """
-        packed = np.frombuffer(self._numbers, dtype=np.int64).copy()
+        packed = np.frombuffer(self._numbers, dtype=np.int64)  # a view: no second copy
         packed.sort(kind="stable")
         numbers = packed >> 29
         repeated = np.flatnonzero(numbers[1:] == numbers[:-1]) + 1
