@@ -102,3 +102,13 @@ def test_french_block_shortcut_agrees_with_libphonenumber(national: int, prefix:
 
     value = f"{prefix}{national}"
     assert phones.normalise_mobile(value, "011") == phones._classify(phones._parse(value, "FR"))
+
+
+@given(st.text(alphabet="0123456789", min_size=5, max_size=5))
+@settings(max_examples=500)
+def test_french_block_classification_equals_parse_then_classify(block: str) -> None:
+    """The block classification without ``parse`` (issue 15) equals the one through it."""
+    from scrutin.platform.electoral.annex7 import phones
+
+    _e164, problem = phones._french_block(block)
+    assert problem == phones._classify(phones._parse("0" + block + "0000", "FR"))[1]

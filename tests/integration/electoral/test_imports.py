@@ -109,6 +109,30 @@ def test_annex_7_1_3_electors_import_with_control_figures(tmp_path: Path) -> Non
         assert count == 50
 
 
+def test_stored_fingerprints_are_those_of_the_rows_read_back(tmp_path: Path) -> None:
+    """The import stores the tallies hashed while copying (issue 15): they must equal a re-read
+    of every stored row, with values COPY has to escape, truncations, warnings, a re-import."""
+    run_structure(tmp_path, [AIN])
+    run_electors(tmp_path, ain_rows(30, start=500), name="v1.csv")
+    rows = ain_rows(2500)  # more than one batch of the reader
+    odd = [(7, "NOM D'USAGE", "A\\B\tC"), (300, "RAISON SOCIALE", "LIGNE 1\nLIGNE 2\r"),
+           (600, "PRENOM", "X" * 40), (900, "TELEPHONE", "01 47 20 00 00"),
+           (1200, "ADRACH PAYS", "BELGIQUE"), (1200, "ADRACH CODE POSTAL", "B-1000"),
+           (2100, "CODE SOUS CATEGORIE", "S1")]  # fmt: skip
+    for index, column, value in odd:
+        rows[index][COLUMNS.index(column)] = value
+    run = run_electors(tmp_path, rows, name="v2.csv")
+    assert run.status == ImportRun.Status.ACCEPTED and run.warnings == 2
+    stored = fingerprints.stored(Urn.objects.filter(cci_id="011"))
+    assert sum(count for count, _ in stored.values()) == Elector.objects.count() == 2500
+    for urn in Urn.objects.filter(cci_id="011"):
+        assert stored[urn.id] == fingerprints.urn_fingerprint(urn)
+        count, sha256 = stored[urn.id]
+        assert run.summary["urns"][urn.code] == {"count": count, "fingerprint": sha256}
+    elector = Elector.objects.get(number=f"011{8:010d}")
+    assert (elector.usage_name, elector.source_line) == ("A\\B\tC", 9)
+
+
 def test_blocking_error_anywhere_keeps_the_previous_list_untouched(tmp_path: Path) -> None:
     run_structure(tmp_path, [AIN])
     run_electors(tmp_path, ain_rows(20))

@@ -44,14 +44,18 @@ def urn_fingerprint(urn: Urn, electors: Any = None) -> Print:
 def refresh(urns: Iterable[Urn]) -> dict[int, Print]:
     """Recompute and store the count and fingerprint of these urns' lists (call it inside the
     transaction that changed them, so the stored values change with the list)."""
-    out = {}
+    return store({urn.id: urn_fingerprint(urn) for urn in urns})
+
+
+def store(prints: dict[int, Print]) -> dict[int, Print]:
+    """Store counts and fingerprints computed from exactly the rows each urn now holds (the
+    electors import hashes them as it copies them: the same bytes, in the same order)."""
     now = timezone.now()
-    for urn in urns:
-        count, sha256 = out[urn.id] = urn_fingerprint(urn)
+    for urn_id, (count, sha256) in prints.items():
         ListFingerprint.objects.update_or_create(
-            urn_id=urn.id, defaults={"count": count, "sha256": sha256, "computed_at": now}
+            urn_id=urn_id, defaults={"count": count, "sha256": sha256, "computed_at": now}
         )
-    return out
+    return prints
 
 
 def stored(urns: Iterable[Urn]) -> dict[int, Print]:

@@ -29,6 +29,7 @@ from .annex7.csvfile import CsvSource
 from .annex7.electors import StructureIndex
 from .annex7.issues import FileRejected, Findings, Issue, Limits, Report
 from .fingerprints import refresh as refresh_fingerprints
+from .fingerprints import store as store_fingerprints
 from .models import Category, Cci, Elector, ImportIssue, ImportRun, Question, Urn
 
 Progress = Callable[[int, int], None]
@@ -358,7 +359,7 @@ def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportR
                     raw = cursor.cursor
                     with raw.copy(copy_sql) as copy:
                         report, checker = annex_electors.read_electors(
-                            path, index, copy.write_row, progress, digest, limits()
+                            path, index, None, progress, digest, limits(), copy=copy.write
                         )
             else:
                 sqlite_sink = _SqliteSink()
@@ -373,15 +374,24 @@ def import_electors(run: ImportRun, progress: Progress | None = None) -> ImportR
             for urn in Urn.objects.filter(cci_id=checker.cci_code):
                 urns.setdefault(urn.id, urn)
             summary["urns"] = {}
+            prints: dict[int, tuple[int, str]] = {}
             for urn_id, urn in sorted(urns.items(), key=lambda kv: kv[1].code):
                 tally = checker.tallies.get(urn_id)
-                summary["urns"][urn.code] = {
-                    "count": tally.count if tally else 0,
-                    "fingerprint": tally.fingerprint if tally else hashlib.sha256().hexdigest(),
-                }
+                prints[urn_id] = (
+                    (tally.count, tally.fingerprint) if tally else (0, hashlib.sha256().hexdigest())
+                )
+                summary["urns"][urn.code] = dict(
+                    zip(("count", "fingerprint"), prints[urn_id], strict=True)
+                )
             if checker.cci_code:
                 run.cci_id = checker.cci_code
-            refresh_fingerprints(urns.values())  # what the control list and the seal read
+            # What the control list and the seal read. The CCI's previous list was deleted above,
+            # so each urn now holds exactly the rows hashed as they were copied: their tallies are
+            # what a re-read would compute. Should no list have been deleted, the urns are re-read.
+            if cci_code in index and checker.cci_code == cci_code:
+                store_fingerprints(prints)
+            else:
+                refresh_fingerprints(urns.values())
     except _Rollback:
         summary = {}
         if cci_code in index:  # a refused file still belongs to its CCI (its findings quote it)

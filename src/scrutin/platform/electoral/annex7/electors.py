@@ -1,9 +1,12 @@
 """The electors file of one CCI (CCTP annex 7.1.3): 37 columns, every rule as the annex writes it.
 
 One streaming pass: each row is checked, truncated where the annex says the error is not
-blocking, and handed to a ``sink`` (the database COPY) while the report collects every finding
-of the file. The caller rolls the whole import back if any finding is blocking. The only state
-kept per row is 8 bytes (elector number and line) to find duplicates at the end.
+blocking, and handed to a ``sink`` (or, as COPY text, to the database) while the report collects
+every finding of the file. The caller rolls the whole import back if any finding is blocking.
+Rows are read by batches of :data:`BATCH`; ``fastpath`` screens a batch column by column and only
+rows that a rule may object to go through :meth:`ElectorChecker.check_row`, which writes every
+finding. The only state kept per row is 8 bytes (elector number and line) to find duplicates at
+the end.
 
 Where the annex contradicts itself the choice is documented in ``docs/fr/import-electeurs.md``:
 column 11 (NOM DE FAMILLE) is declared 34 long but its rule says 30: the rule (30) is applied.
@@ -18,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from operator import gt, itemgetter
 from pathlib import Path
 from typing import Any
@@ -150,10 +154,51 @@ class ElectorChecker:
         self.tallies: dict[int, UrnTally] = {}
         self._numbers = array("q")  # (number << 29) | line, for duplicate detection
         self._subcats: dict[str, frozenset[str] | None] = {}
+        self._urns: dict[tuple[str, str, str], tuple[int, str] | None] = {}
+        self.fast_births: dict[str, str | None] = {}  # valid DATE DE NAISSANCE -> ISO or None
 
     def check(self, line: int, values: list[str], issues: list[Issue]) -> list[str | None] | None:
         """Return the stored row ``[number13, urn, birth ISO or None, mobile E.164, line, *37 values]``,
-        or ``None`` when the row has a blocking error (all its findings go to ``issues``)."""
+        or ``None`` when the row has a blocking error (all its findings go to ``issues``); the
+        stored row is counted in its urn's tally."""
+        out = self.check_row(line, values, issues)
+        if out is not None:
+            tally = self.tally(int(str(out[1])))
+            tally.count += 1
+            tally.digest.update(canonical_row(values))
+        return out
+
+    def tally(self, urn: int) -> UrnTally:
+        tally = self.tallies.get(urn)
+        if tally is None:
+            tally = self.tallies[urn] = UrnTally()
+        return tally
+
+    def add_numbers(self, packed: bytes) -> None:
+        """Elector numbers packed ``(number << 29) | line`` as int64, for the duplicates finder."""
+        self._numbers.frombytes(packed)
+
+    def fast_urn(self, cci: str, category: str, subcat: str) -> tuple[int, str] | None:
+        """``(urn, stored sub-category)`` of a row of CCI ``cci`` whose CODE CATEGORIE and CODE
+        SOUS CATEGORIE have no finding; ``None`` if they have one (then ``check_row`` says it)."""
+        key = (cci, category, subcat)
+        if key in self._urns:
+            return self._urns[key]
+        found = None
+        index = self.structure.get(cci)
+        subs = index.subcategories(category) if index is not None and category else None
+        if subs is not None and not subs:
+            found = (index.urns[(category, "")], "")  # type: ignore[union-attr]
+        elif subs and subcat in subs:
+            found = (index.urns[(category, subcat)], subcat)  # type: ignore[union-attr]
+        if len(self._urns) < 10_000:
+            self._urns[key] = found
+        return found
+
+    def check_row(
+        self, line: int, values: list[str], issues: list[Issue]
+    ) -> list[str | None] | None:
+        """:meth:`check` without the tally (the caller fingerprints the stored rows)."""
         blocking = False
 
         def bad(col: int, message: str) -> None:
@@ -298,11 +343,6 @@ class ElectorChecker:
 
         if blocking or urn is None:
             return None
-        tally = self.tallies.get(urn)
-        if tally is None:
-            tally = self.tallies[urn] = UrnTally()
-        tally.count += 1
-        tally.digest.update(canonical_row(values))
         return [cci + number, str(urn), born, mobile, str(line), *values]
 
     def duplicate_issues(self) -> list[Issue]:
@@ -314,8 +354,9 @@ class ElectorChecker:
 
         The packed ``(number << 29) | line`` values are sorted in place as one int64 buffer
         (8 bytes per elector, no per-row Python object); only the duplicates become objects.
+        No number can be added while the generator runs (the buffer is exported).
         """
-        packed = np.frombuffer(self._numbers, dtype=np.int64).copy()
+        packed = np.frombuffer(self._numbers, dtype=np.int64)  # a view: no second copy
         packed.sort(kind="stable")
         numbers = packed >> 29
         repeated = np.flatnonzero(numbers[1:] == numbers[:-1]) + 1
@@ -338,6 +379,29 @@ def starts_with_code(row: list[str]) -> bool:
 
 Sink = Callable[[list[str | None]], None]
 Progress = Callable[[int, int], None]
+BATCH = 2000  # rows screened together (see ``fastpath``); memory stays that of one batch
+PROGRESS_EVERY = 20_000
+
+
+def _batches(
+    rows: Iterator[tuple[int, list[str]]],
+) -> Iterator[tuple[list[int], list[list[str]], FileRejected | None]]:
+    """The rows by batches (the first row alone: it decides the file's CCI). A batch cut short by
+    an unreadable line comes with its :class:`FileRejected`, raised once its rows are read."""
+    size = 1
+    while True:
+        read: list[tuple[int, list[str]]] = []
+        rejected = None
+        try:
+            read.extend(islice(rows, size))  # keeps the rows read before an exception
+        except FileRejected as exc:
+            rejected = exc
+        if read or rejected is not None:
+            lines, raws = (list(c) for c in zip(*read, strict=True)) if read else ([], [])
+            yield lines, raws, rejected
+        if rejected is not None or len(read) < size:
+            return
+        size = BATCH
 
 
 def read_electors(
@@ -347,13 +411,18 @@ def read_electors(
     progress: Progress | None = None,
     digest: Any = None,
     limits: Limits | None = None,
+    copy: Callable[[str], None] | None = None,
 ) -> tuple[Report, ElectorChecker]:
     """Check a whole file, passing each valid row to ``sink``; the report lists every finding.
 
     ``digest`` (a hashlib object) receives the file's bytes, so the file is fingerprinted in the
     pass that detects its encoding rather than in a separate read. With ``limits`` the report
     keeps the first findings of each kind and counts the others, and reading stops once the
-    file has ``limits.max_blocking`` blocking findings (announced in the report)."""
+    file has ``limits.max_blocking`` blocking findings (announced in the report). ``copy``
+    receives the valid rows as PostgreSQL COPY text (the columns of ``sink`` rows, in order),
+    a batch of rows at a time."""
+    from . import fastpath
+
     report = Report.capped(limits)
     checker = ElectorChecker(structure)
     issues = report.issues
@@ -364,26 +433,46 @@ def read_electors(
             issues.extend(layout.header_issues)
             width, positions = layout.width, layout.positions
             identity = positions == tuple(range(width))
-            for line, row in rows:
+            for lines, raws, rejected in _batches(rows):
+                if not lines:
+                    raise rejected  # type: ignore[misc]
                 if limits is not None and issues.hopeless:
-                    report.stopped_at = line
-                    issues.announce(stop_notice(line, limits))
+                    report.stopped_at = lines[0]
                     break
-                report.rows += 1
-                if progress is not None and report.rows % 20000 == 0:
+                batch = fastpath.screen(checker, raws, positions, width, identity)
+                end, dropped = len(lines), set()
+                for i in sorted(batch.flagged):
+                    if i in batch.short:
+                        issues.append(Issue(lines[i], "", "", True,
+                                            f"{len(raws[i])} colonnes au lieu de {width}."))  # fmt: skip
+                        dropped.add(i)
+                    elif (out := checker.check_row(lines[i], batch.values(i), issues)) is None:
+                        dropped.add(i)
+                    else:
+                        batch.put(i, out)
+                    if limits is not None and issues.hopeless and i + 1 < len(lines):
+                        end = i + 1
+                        report.stopped_at = lines[end]
+                        break
+                before = report.rows
+                report.rows += end
+                if (
+                    progress is not None
+                    and before // PROGRESS_EVERY != report.rows // PROGRESS_EVERY
+                ):
                     progress(source.bytes_read, source.size)
-                if len(row) < width:
-                    issues.append(
-                        Issue(line, "", "", True, f"{len(row)} colonnes au lieu de {width}.")
-                    )
-                    continue
-                if identity and len(row) == width:
-                    values = list(map(str.strip, row))
-                else:
-                    values = [row[p].strip() for p in positions]
-                out = checker.check(line, values, issues)
-                if out is not None and sink is not None:
-                    sink(out)
+                kept = fast = None
+                if dropped or end < len(lines):
+                    kept = [i < end and i not in dropped for i in range(len(lines))]
+                if batch.flagged or end < len(lines):
+                    fast = [i < end and i not in batch.flagged for i in range(len(lines))]
+                fastpath.store(checker, batch, lines, kept, fast, sink, copy)
+                if report.stopped_at is not None:
+                    break
+                if rejected is not None:
+                    raise rejected
+            if report.stopped_at is not None:
+                issues.announce(stop_notice(report.stopped_at, limits))  # type: ignore[arg-type]
             if progress is not None:
                 progress(source.size, source.size)
     except FileRejected as exc:

@@ -33,19 +33,34 @@ def _parse(value: str, region: str) -> phonenumbers.PhoneNumber | None:
 _SEPARATORS = str.maketrans("", "", " .-")
 
 
+_INVALID = "Numéro de téléphone invalide : aucun SMS ne pourra être envoyé."
+_NOT_MOBILE = "Ce numéro n'est pas un numéro de téléphone mobile : il ne peut pas recevoir de SMS."
+
+
 @lru_cache(maxsize=100_000)
 def _french_block(block: str) -> tuple[str | None, str | None]:
-    """Classification of a metropolitan block (first 5 digits of the national number)."""
-    return _classify(_parse("0" + block + "0000", "FR"))
+    """Classification of a metropolitan block (first 5 digits of the national number).
+
+    ``0`` + the block + ``0000`` parses, in region FR, to this national number of +33: its type
+    (one metadata pass) says whether it is valid (not ``UNKNOWN``) and a mobile, as ``parse``
+    then ``is_valid_number`` then ``number_type`` would, at a third of their cost."""
+    if block.startswith("0"):  # "00…" is FR's international prefix: let parse read it
+        return _classify(_parse("0" + block + "0000", "FR"))
+    kind = phonenumbers.number_type(
+        phonenumbers.PhoneNumber(country_code=33, national_number=int(block + "0000"))
+    )
+    if kind == PhoneNumberType.UNKNOWN:
+        return None, _INVALID
+    if kind not in _MOBILE_TYPES:
+        return None, _NOT_MOBILE
+    return "+33" + block + "0000", None
 
 
 def _classify(number: phonenumbers.PhoneNumber | None) -> tuple[str | None, str | None]:
     if number is None:
-        return None, "Numéro de téléphone invalide : aucun SMS ne pourra être envoyé."
+        return None, _INVALID
     if phonenumbers.number_type(number) not in _MOBILE_TYPES:
-        return None, (
-            "Ce numéro n'est pas un numéro de téléphone mobile : il ne peut pas recevoir de SMS."
-        )
+        return None, _NOT_MOBILE
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
