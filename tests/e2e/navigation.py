@@ -12,4 +12,3 @@ def submit(page: Any, selector: str) -> None:
     right after it may read the old page (or an empty one mid-navigation)."""
     with page.expect_navigation():
         page.click(selector)
-
