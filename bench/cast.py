@@ -6,7 +6,10 @@ encrypts one real ballot per voter (the same format the browser produces), then 
 and lets C concurrent voters each: open the login page, log in, open the ballot page and post the
 encrypted ballot. Prints casts per second, p50/p95 latency of the cast request, and the ratio of
 casts/s to the bare proof-verification rate of the same ballots on the same cores, measured in
-the same run (what the web stack, the two databases and the émargement cost).
+the same run (what the web stack, the two databases and the émargement cost). Then runs the
+same path in-process under ``cProfile`` for a few more voters and prints where the time goes
+(proof check, canonical JSON and digests, database, templates, sessions, the cast, the rest;
+see ``bench/castprofile.py``).
 
     .venv/bin/python bench/cast.py            # 1,000 voters, 16 concurrent
     .venv/bin/python bench/cast.py --quick    # 120 voters, 8 concurrent
@@ -201,6 +204,32 @@ class Voter:
         return elapsed
 
 
+def profiled_path(numbers: list[str], codes: dict[str, str], ballots: list[dict[str, Any]]) -> str:
+    """The four requests of each voter in this process, under the profiler (issue 15). The
+    first voter only warms up (templates loaded, lazy imports done) and is not counted."""
+    from django.test import Client
+
+    from castprofile import breakdown, report
+
+    def vote(number: str, ballot: dict[str, Any]) -> None:
+        client = Client(HTTP_HOST="127.0.0.1")
+        assert client.get("/vote/").status_code == 200
+        answer = client.post("/vote/", {"identifiant": number, "code": codes[number]})
+        assert answer.status_code == 302, answer.status_code
+        assert client.get("/vote/bulletin/").status_code == 200
+        answer = client.post("/vote/depot/", {"bulletin": json.dumps(ballot)})
+        assert "Votre vote est enregistré" in answer.content.decode(), answer.content[:300]
+
+    vote(numbers[0], ballots[0])
+
+    def run() -> None:
+        for number, ballot in zip(numbers[1:], ballots[1:], strict=True):
+            vote(number, ballot)
+
+    total, buckets = breakdown(run)
+    return report(len(numbers) - 1, total, buckets)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -211,16 +240,18 @@ def main() -> None:
     args = parser.parse_args()
     voters = args.voters or (120 if args.quick else 1000)
     concurrency = args.concurrency or (8 if args.quick else 16)
-    params, codes = setup(voters)
+    profiled = 10 if args.quick else 40
+    params, codes = setup(voters + profiled)
     numbers = sorted(codes)
+    numbers, later = numbers[:voters], numbers[voters:]
     cores = os.cpu_count() or 2
     t = time.perf_counter()
-    per = -(-voters // cores)
+    per = -(-(voters + profiled) // cores)
     with ProcessPoolExecutor(cores) as pool:
         ballots = [
             b
             for chunk in pool.map(
-                _encrypt, [(params, min(per, voters - i * per)) for i in range(cores)]
+                _encrypt, [(params, min(per, voters + profiled - i * per)) for i in range(cores)]
             )
             for b in chunk
         ]
@@ -228,6 +259,7 @@ def main() -> None:
         f"setup: {voters} electors, credentials and encrypted ballots ready ({time.perf_counter() - t:.0f} s of encryption)"
     )
 
+    ballots, later_ballots = ballots[:voters], ballots[voters:]
     # baseline: bare proof verification of the same ballots on all cores
     t = time.perf_counter()
     with ProcessPoolExecutor(cores) as pool:
@@ -271,6 +303,7 @@ def main() -> None:
     print(f"bare proof verification, same ballots, {cores} cores: {verify_rate:.1f} ballots/s")
     print(f"ratio casts/s / verification rate = {casts / verify_rate:.2f} (1.0 = the web stack costs nothing; "
           "load generator shares the same cores)")  # fmt: skip
+    print(profiled_path(later, codes, later_ballots))
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ def restore_check_command() -> None:
                    "avant ce contrôle.")  # fmt: skip
     if not report.ok:
         typer.echo("VERDICT : NE PAS ROUVRIR — les deux bases ne sont pas restaurées au même "
-                   "instant (docs/ops.md, « Backups and point-in-time restore »).")  # fmt: skip
+                   "instant (voir la procédure de restauration du manuel d’exploitation, docs/ops.md).")  # fmt: skip
         raise typer.Exit(1)
     typer.echo(f"VERDICT : bulletins = émargements dans les {len(report.urns)} urne(s).")
 

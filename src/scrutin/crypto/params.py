@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NewType
 
 from scrutin.crypto.encoding import (
@@ -57,6 +57,8 @@ class ElectionParameters:
     trustees_fingerprint: Fingerprint
     platform_key_hex: str
     questions: tuple[Question, ...]
+    # computed once (each cast needs it three times); not an input: ``replace`` resets it
+    _fingerprint: str = field(default="", init=False, repr=False, compare=False)
 
     @property
     def group(self) -> Group[Any]:
@@ -86,7 +88,9 @@ class ElectionParameters:
         }
 
     def fingerprint(self) -> Fingerprint:
-        return Fingerprint(fingerprint(self.to_json()))
+        if not self._fingerprint:
+            object.__setattr__(self, "_fingerprint", fingerprint(self.to_json()))
+        return Fingerprint(self._fingerprint)
 
     def fingerprint_bytes(self) -> bytes:
         return bytes.fromhex(self.fingerprint())
