@@ -226,8 +226,7 @@ def profiled_path(numbers: list[str], codes: dict[str, str], ballots: list[dict[
         for number, ballot in zip(numbers[1:], ballots[1:], strict=True):
             vote(number, ballot)
 
-    total, buckets = breakdown(run)
-    return report(len(numbers) - 1, total, buckets)
+    return report(len(numbers) - 1, *breakdown(run))
 
 
 def main() -> None:

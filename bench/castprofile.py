@@ -11,8 +11,6 @@ import cProfile
 import pstats
 from collections.abc import Callable
 
-TOP_REST: list[tuple[float, str]] = []  # the last bucket's largest items, for the report
-
 # (bucket, substrings of the file or built-in name), first match wins
 BUCKETS: list[tuple[str, tuple[str, ...]]] = [
     ("proof check (crypto, libsodium)", ("scrutin/crypto/group", "scrutin/crypto/proofs",
@@ -38,8 +36,11 @@ def bucket_of(filename: str, name: str) -> str:
     return BUCKETS[-1][0]
 
 
-def breakdown(run: Callable[[], None]) -> tuple[float, dict[str, float]]:
-    """Runs ``run`` under the profiler; returns the total self time and the seconds per bucket."""
+def breakdown(
+    run: Callable[[], None],
+) -> tuple[float, dict[str, float], list[tuple[float, str]]]:
+    """Runs ``run`` under the profiler; returns the total self time, the seconds per bucket and
+    the eight largest items of the last bucket (seconds, where)."""
     profile = cProfile.Profile()
     profile.runcall(run)
     stats = pstats.Stats(profile)
@@ -50,17 +51,17 @@ def breakdown(run: Callable[[], None]) -> tuple[float, dict[str, float]]:
         buckets[label] += row[2]  # tottime
         if label == BUCKETS[-1][0]:
             rest.append((row[2], f"{filename.rsplit('site-packages/', 1)[-1]}:{line}({name})"))
-    global TOP_REST
-    TOP_REST = sorted(rest, reverse=True)[:8]
-    return sum(buckets.values()), buckets
+    return sum(buckets.values()), buckets, sorted(rest, reverse=True)[:8]
 
 
-def report(voters: int, total: float, buckets: dict[str, float]) -> str:
+def report(
+    voters: int, total: float, buckets: dict[str, float], rest: list[tuple[float, str]]
+) -> str:
     lines = [f"where one voter's path goes (in-process, profiled, {voters} voters): "
              f"{total / voters * 1000:.0f} ms per voter"]  # fmt: skip
     for label, seconds in sorted(buckets.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {label:<40} {seconds / voters * 1000:6.1f} ms  {seconds / total:5.1%}")
     lines.append("  largest items of the last bucket:")
-    for seconds, where in TOP_REST:
+    for seconds, where in rest:
         lines.append(f"    {seconds / voters * 1000:6.1f} ms  {where}")
     return "\n".join(lines)

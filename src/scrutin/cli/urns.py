@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -112,6 +114,18 @@ def _national(username: str) -> Any:
     return user
 
 
+@contextmanager
+def _decision_refusal() -> Iterator[None]:
+    """A refused decision: its French reason on standard error, exit code 1."""
+    from scrutin.platform.electoral.succession import SuccessionRefused
+
+    try:
+        yield
+    except SuccessionRefused as exc:
+        typer.echo(f"Refusé : {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 def _report(created: list[Any]) -> None:
     from scrutin.platform.electoral.succession import next_steps
 
@@ -153,12 +167,9 @@ def annul(
         raise typer.Exit(2)
     if cci:
         codes = succession.current_codes(cci)
-    try:
+    with _decision_refusal():
         created = succession.annul(list(codes or []), reference=reference, reason=reason,
                                    user=_national(account))  # fmt: skip
-    except succession.SuccessionRefused as exc:
-        typer.echo(f"Refusé : {exc}", err=True)
-        raise typer.Exit(1) from None
     _report(created)
 
 
@@ -188,12 +199,9 @@ def partial(
             typer.echo(f"--sieges {item!r} : écrivez URNE=CCIR:CCIT, par ex. 011-C=0:2.", err=True)
             raise typer.Exit(2)
         wanted[code.strip()] = (int(ccir), int(ccit))
-    try:
+    with _decision_refusal():
         created = succession.partial(cci, wanted, reference=reference, reason=reason,
                                      user=_national(account))  # fmt: skip
-    except succession.SuccessionRefused as exc:
-        typer.echo(f"Refusé : {exc}", err=True)
-        raise typer.Exit(1) from None
     _report(created)
 
 
@@ -209,12 +217,9 @@ def new_list(
     _django()
     from scrutin.platform.electoral import succession
 
-    try:
+    with _decision_refusal():
         counts = succession.replace_list(codes, file, reference=reference, reason=reason,
                                          user=_national(account))  # fmt: skip
-    except succession.SuccessionRefused as exc:
-        typer.echo(f"Refusé : {exc}", err=True)
-        raise typer.Exit(1) from None
     for code, count in counts.items():
         typer.echo(f"Urne {code} : nouvelle liste de {count} électeur(s).")
 

@@ -261,25 +261,30 @@ def test_patroni_validates_the_rendered_configurations(rendered, tmp_path) -> No
             assert findings == [], (host, findings)
 
 
+def _systemd_verify(files: dict[str, str], folder: Path) -> int:
+    """Writes a host's rendered systemd units to ``folder``, has ``systemd-analyze verify``
+    accept them without a word, and returns how many there were."""
+    units = []
+    for target, text in files.items():
+        if target.startswith("etc/systemd/system/"):
+            path = folder / Path(target).name
+            path.write_text(text)
+            units.append(str(path))
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *units], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout + result.stderr == ""
+    return len(units)
+
+
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze absent")
 @pytest.mark.skipif(Path(sys.prefix).name != ".venv", reason="not run from the project's .venv")
 def test_systemd_accepts_the_rendered_units(tmp_path) -> None:
     """``systemd-analyze verify`` with the virtualenv running the tests as the install prefix."""
     variables = _sample()
     variables["platform"]["prefix"] = str(Path(sys.prefix).parent)
-    files = render.render(variables)["a-app"]
-    units = []
-    for target, text in files.items():
-        if target.startswith("etc/systemd/system/"):
-            path = tmp_path / Path(target).name
-            path.write_text(text)
-            units.append(str(path))
-    assert len(units) == 8
-    result = subprocess.run(
-        ["systemd-analyze", "verify", *units], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout + result.stderr == ""
+    assert _systemd_verify(render.render(variables)["a-app"], tmp_path) == 8
 
 
 def test_cctp_4_2_2_3_each_cluster_has_its_own_backup_host(rendered) -> None:
@@ -326,15 +331,4 @@ def test_the_base_backup_script_is_valid_shell(rendered, tmp_path) -> None:
     not Path("/usr/lib/postgresql/15/bin/pg_receivewal").exists(), reason="postgresql-15 absent"
 )
 def test_systemd_accepts_the_backup_units(rendered, tmp_path) -> None:
-    units = []
-    for target, text in rendered["c-bke"].items():
-        if target.startswith("etc/systemd/system/"):
-            path = tmp_path / Path(target).name
-            path.write_text(text)
-            units.append(str(path))
-    assert len(units) == 3
-    result = subprocess.run(
-        ["systemd-analyze", "verify", *units], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout + result.stderr == ""
+    assert _systemd_verify(rendered["c-bke"], tmp_path) == 3
